@@ -1,0 +1,213 @@
+"""Enumerations of the US Region Calibration Module (DICOM PS3.3 C.8.5.5).
+
+One :class:`enum.Enum` per DICOM enumeration, in the style of highdicom. Names are what users
+see in attrs and tables; values are the codes stored in the file.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = [
+    "SpatialFormat",
+    "DataType",
+    "PhysicalUnits",
+    "Priority",
+    "DopplerScaleType",
+    "ScrollingMode",
+    "RegionFlags",
+]
+
+
+class SpatialFormat(enum.IntEnum):
+    """(0018,6012) Region Spatial Format."""
+
+    NONE = 0
+    TWO_D = 1
+    M_MODE = 2
+    SPECTRAL = 3
+    WAVEFORM = 4
+    GRAPHICS = 5
+
+    @property
+    def label(self) -> str:
+        """Human name used in attrs and tables (e.g. ``"2D"``, ``"M-mode"``)."""
+        return _SPATIAL_FORMAT_LABELS[self]
+
+
+_SPATIAL_FORMAT_LABELS = {
+    SpatialFormat.NONE: "none",
+    SpatialFormat.TWO_D: "2D",
+    SpatialFormat.M_MODE: "M-mode",
+    SpatialFormat.SPECTRAL: "spectral",
+    SpatialFormat.WAVEFORM: "waveform",
+    SpatialFormat.GRAPHICS: "graphics",
+}
+
+
+class DataType(enum.IntEnum):
+    """(0018,6014) Region Data Type."""
+
+    TISSUE = 0x1
+    COLOR_FLOW = 0x2
+    PW_SPECTRAL_DOPPLER = 0x3
+    CW_SPECTRAL_DOPPLER = 0x4
+    DOPPLER_MEAN_TRACE = 0x5
+    DOPPLER_MODE_TRACE = 0x6
+    DOPPLER_MAX_TRACE = 0x7
+    VOLUME_TRACE = 0x8
+    D_VOLUME_DT_TRACE = 0x9
+    ECG_TRACE = 0xA
+    PULSE_TRACE = 0xB
+    PHONOCARDIOGRAM_TRACE = 0xC
+    GRAY_BAR = 0xD
+    COLOR_BAR = 0xE
+    INTEGRATED_BACKSCATTER = 0xF
+    AREA_TRACE = 0x10
+    D_AREA_DT_TRACE = 0x11
+    OTHER_PHYSIOLOGICAL_INPUT = 0x12
+
+    @property
+    def label(self) -> str:
+        """Human name used in attrs and tables (e.g. ``"PW spectral Doppler"``)."""
+        return _DATA_TYPE_LABELS[self]
+
+    @property
+    def is_spectral_doppler(self) -> bool:
+        """True for PW and CW spectral Doppler."""
+        return self in (DataType.PW_SPECTRAL_DOPPLER, DataType.CW_SPECTRAL_DOPPLER)
+
+    @property
+    def is_trace(self) -> bool:
+        """True for physiological and Doppler traces (drawn curves over time)."""
+        return self in _TRACES
+
+
+_DATA_TYPE_LABELS = {
+    DataType.TISSUE: "tissue",
+    DataType.COLOR_FLOW: "colour flow",
+    DataType.PW_SPECTRAL_DOPPLER: "PW spectral Doppler",
+    DataType.CW_SPECTRAL_DOPPLER: "CW spectral Doppler",
+    DataType.DOPPLER_MEAN_TRACE: "Doppler mean trace",
+    DataType.DOPPLER_MODE_TRACE: "Doppler mode trace",
+    DataType.DOPPLER_MAX_TRACE: "Doppler max trace",
+    DataType.VOLUME_TRACE: "volume trace",
+    DataType.D_VOLUME_DT_TRACE: "d(volume)/dt trace",
+    DataType.ECG_TRACE: "ECG trace",
+    DataType.PULSE_TRACE: "pulse trace",
+    DataType.PHONOCARDIOGRAM_TRACE: "phonocardiogram trace",
+    DataType.GRAY_BAR: "grey bar",
+    DataType.COLOR_BAR: "colour bar",
+    DataType.INTEGRATED_BACKSCATTER: "integrated backscatter",
+    DataType.AREA_TRACE: "area trace",
+    DataType.D_AREA_DT_TRACE: "d(area)/dt trace",
+    DataType.OTHER_PHYSIOLOGICAL_INPUT: "other physiological input",
+}
+
+_TRACES = frozenset(
+    {
+        DataType.DOPPLER_MEAN_TRACE,
+        DataType.DOPPLER_MODE_TRACE,
+        DataType.DOPPLER_MAX_TRACE,
+        DataType.VOLUME_TRACE,
+        DataType.D_VOLUME_DT_TRACE,
+        DataType.ECG_TRACE,
+        DataType.PULSE_TRACE,
+        DataType.PHONOCARDIOGRAM_TRACE,
+        DataType.AREA_TRACE,
+        DataType.D_AREA_DT_TRACE,
+        DataType.OTHER_PHYSIOLOGICAL_INPUT,
+    }
+)
+
+
+class PhysicalUnits(enum.IntEnum):
+    """(0018,6024) / (0018,6026) Physical Units X / Y Direction."""
+
+    NONE = 0x0
+    PERCENT = 0x1
+    DB = 0x2
+    CM = 0x3
+    SECONDS = 0x4
+    HERTZ = 0x5
+    DB_PER_SECOND = 0x6
+    CM_PER_SECOND = 0x7
+    CM2 = 0x8
+    CM2_PER_SECOND = 0x9
+    CM3 = 0xA
+    CM3_PER_SECOND = 0xB
+    DEGREES = 0xC
+
+    @property
+    def unit(self) -> str:
+        """The UDUNITS-style unit string (``"cm"``, ``"cm/s"``, ``"Hz"``; ``""`` for NONE)."""
+        return _UNIT_STRINGS[self]
+
+
+_UNIT_STRINGS = {
+    PhysicalUnits.NONE: "",
+    PhysicalUnits.PERCENT: "%",
+    PhysicalUnits.DB: "dB",
+    PhysicalUnits.CM: "cm",
+    PhysicalUnits.SECONDS: "s",
+    PhysicalUnits.HERTZ: "Hz",
+    PhysicalUnits.DB_PER_SECOND: "dB/s",
+    PhysicalUnits.CM_PER_SECOND: "cm/s",
+    PhysicalUnits.CM2: "cm2",
+    PhysicalUnits.CM2_PER_SECOND: "cm2/s",
+    PhysicalUnits.CM3: "cm3",
+    PhysicalUnits.CM3_PER_SECOND: "cm3/s",
+    PhysicalUnits.DEGREES: "deg",
+}
+
+
+class Priority(enum.IntEnum):
+    """Bit 0 of (0018,6016) Region Flags."""
+
+    HIGH = 0
+    LOW = 1
+
+
+class DopplerScaleType(enum.IntEnum):
+    """Bit 2 of (0018,6016) Region Flags: what a spectral Doppler axis measures."""
+
+    VELOCITY = 0
+    FREQUENCY = 1
+
+
+class ScrollingMode(enum.IntEnum):
+    """Bits 3-4 of (0018,6016) Region Flags."""
+
+    UNSPECIFIED = 0b00
+    SCROLLING = 0b01
+    SWEEPING = 0b10
+    SWEEPING_THEN_SCROLLING = 0b11
+
+    @property
+    def label(self) -> str:
+        """Lower-case name with spaces (``"sweeping then scrolling"``)."""
+        return self.name.lower().replace("_", " ")
+
+
+class RegionFlags(int):
+    """(0018,6016) Region Flags, an int with its bit fields decoded."""
+
+    @property
+    def priority(self) -> Priority:
+        """Bit 0: 0 high priority, 1 low priority."""
+        return Priority(self & 0b1)
+
+    @property
+    def scaling_protection(self) -> bool:
+        """Bit 1: the region must not be resized (measurements depend on its scale)."""
+        return bool(self & 0b10)
+
+    @property
+    def doppler_scale_type(self) -> DopplerScaleType:
+        """Bit 2: 0 velocity, 1 frequency."""
+        return DopplerScaleType((self >> 2) & 0b1)
+
+    @property
+    def scrolling(self) -> ScrollingMode:
+        """Bits 3-4: scrolling / sweeping behaviour of a time-based region."""
+        return ScrollingMode((self >> 3) & 0b11)

@@ -1,0 +1,269 @@
+"""Decoding one frame: the fastest correct path per transfer syntax, pydicom's plugins otherwise.
+
+- JPEG Baseline / 8-bit Extended with a YBR photometric interpretation (almost every echo cine):
+  libjpeg-turbo through ``simplejpeg`` (or Pillow), straight to RGB inside the decoder and straight
+  into the caller's output buffer — the colour is converted exactly once.
+- Native (uncompressed) 8/16/32-bit grey, RGB (both planar configurations) and palette indices:
+  copied from the file bytes with numpy.
+- Everything else (RLE, JPEG-LS, JPEG Lossless, JPEG 2000, YBR native, odd bit depths): the
+  transfer syntax's pydicom decoder and its installed plugins.
+
+PALETTE COLOR frames are mapped to RGB through a lookup table built once per file with pydicom's
+:func:`~pydicom.pixels.apply_color_lut`, and MONOCHROME1 is inverted to MONOCHROME2.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+import numpy as np
+import pydicom.uid as uids
+from pydicom.encaps import encapsulate
+
+from .errors import MissingDecoderError, PixelDataError
+
+__all__ = ["PixelFormat", "decode_encapsulated", "decode_native", "install_hint", "check_decoder"]
+
+_JPEG_8BIT = (uids.JPEGBaseline8Bit, uids.JPEGExtended12Bit)
+_INSTALL_HINTS = {
+    uids.JPEGBaseline8Bit: "pip install simplejpeg (or pillow)",
+    uids.JPEGExtended12Bit: "pip install 'echolab[gpl]' (pylibjpeg-libjpeg, GPLv3) or python-gdcm",
+    uids.JPEGLossless: "pip install 'echolab[gpl]' (pylibjpeg-libjpeg, GPLv3) or python-gdcm",
+    uids.JPEGLosslessSV1: "pip install 'echolab[gpl]' (pylibjpeg-libjpeg, GPLv3) or python-gdcm",
+    uids.JPEGLSLossless: "pip install pyjpegls",
+    uids.JPEGLSNearLossless: "pip install pyjpegls",
+    uids.JPEG2000Lossless: "pip install pylibjpeg pylibjpeg-openjpeg",
+    uids.JPEG2000: "pip install pylibjpeg pylibjpeg-openjpeg",
+    uids.HTJ2KLossless: "pip install pylibjpeg pylibjpeg-openjpeg",
+    uids.HTJ2KLosslessRPCL: "pip install pylibjpeg pylibjpeg-openjpeg",
+    uids.HTJ2K: "pip install pylibjpeg pylibjpeg-openjpeg",
+    uids.RLELossless: "pip install pylibjpeg pylibjpeg-rle",
+}
+_GDCMCONV = "or rewrite the file uncompressed with `gdcmconv --raw in.dcm out.dcm` (GDCM)"
+
+try:  # optional: libjpeg-turbo decoding into a caller's buffer, GIL released
+    import simplejpeg as _simplejpeg
+except ImportError:  # pragma: no cover - exercised only without the package
+    _simplejpeg = None
+
+
+@dataclass(frozen=True)
+class PixelFormat:
+    """The Image Pixel module values a decoder needs (DICOM PS3.3 C.7.6.3).
+
+    ``frame_shape`` and ``dtype`` describe the *output*: RGB for colour and palette images,
+    grey (MONOCHROME2 orientation) otherwise.
+    """
+
+    rows: int
+    columns: int
+    samples_per_pixel: int
+    bits_allocated: int
+    bits_stored: int
+    pixel_representation: int
+    planar_configuration: int
+    photometric_interpretation: str
+    palette_bits: int = 8
+
+    @property
+    def is_palette(self) -> bool:
+        return self.photometric_interpretation == "PALETTE COLOR"
+
+    @property
+    def is_colour(self) -> bool:
+        """True when frames come out as RGB (colour or palette)."""
+        return self.samples_per_pixel == 3 or self.is_palette
+
+    @property
+    def frame_shape(self) -> tuple[int, ...]:
+        shape: tuple[int, ...] = (self.rows, self.columns)
+        return shape + (3,) if self.is_colour else shape
+
+    @property
+    def stored_dtype(self) -> np.dtype:
+        """dtype of the decoded samples before any palette lookup."""
+        size = 1 if self.bits_allocated <= 8 else 2 if self.bits_allocated <= 16 else 4
+        return np.dtype(f"{'i' if self.pixel_representation else 'u'}{size}")
+
+    @property
+    def dtype(self) -> np.dtype:
+        """dtype of output frames."""
+        if self.is_palette:
+            return np.dtype(np.uint8 if self.palette_bits <= 8 else np.uint16)
+        return self.stored_dtype
+
+    @property
+    def stored_shape(self) -> tuple[int, ...]:
+        """Shape of a decoded frame before any palette lookup."""
+        if self.samples_per_pixel == 1:
+            return (self.rows, self.columns)
+        return (self.rows, self.columns, self.samples_per_pixel)
+
+    def pydicom_options(self) -> dict[str, Any]:
+        """Keyword options for :meth:`pydicom.pixels.decoders.base.Decoder.as_array`."""
+        return {
+            "rows": self.rows,
+            "columns": self.columns,
+            "samples_per_pixel": self.samples_per_pixel,
+            "bits_allocated": self.bits_allocated,
+            "bits_stored": self.bits_stored,
+            "pixel_representation": self.pixel_representation,
+            "photometric_interpretation": self.photometric_interpretation,
+            "planar_configuration": self.planar_configuration,
+            "number_of_frames": 1,
+            "pixel_keyword": "PixelData",
+        }
+
+
+def install_hint(tsuid: str) -> str:
+    """What to install so that frames of ``tsuid`` can be decoded."""
+    hint = _INSTALL_HINTS.get(tsuid)
+    return f"{hint}, {_GDCMCONV}" if hint else _GDCMCONV
+
+
+def check_decoder(tsuid: str, source: str | None) -> None:
+    """Raise :class:`MissingDecoderError` when no installed package decodes ``tsuid``."""
+    if tsuid in _JPEG_8BIT and _simplejpeg is not None:
+        return
+    from pydicom.pixels import get_decoder
+
+    try:
+        decoder = get_decoder(tsuid)
+    except NotImplementedError:
+        name = uids.UID(tsuid).name
+        raise MissingDecoderError(
+            f"no decoder exists for (0002,0010) Transfer Syntax UID = {tsuid} ({name}); {_GDCMCONV}", source
+        ) from None
+    if not decoder.is_available:
+        raise MissingDecoderError(
+            f"no installed package decodes (0002,0010) Transfer Syntax UID = {tsuid} "
+            f"({uids.UID(tsuid).name}); install one: {install_hint(tsuid)}",
+            source,
+        )
+
+
+def decode_encapsulated(
+    data: bytes, tsuid: str, fmt: PixelFormat, out: np.ndarray, lut: np.ndarray | None, source: str | None
+) -> None:
+    """Decode one compressed frame ``data`` into ``out`` (shape ``fmt.frame_shape``)."""
+    if _fast_jpeg_applies(tsuid, fmt):
+        target = out if not fmt.is_palette else np.empty(fmt.stored_shape, np.uint8)
+        if _decode_jpeg_turbo(data, fmt, target):
+            _finish(target, fmt, out, lut)
+            return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pydicom.pixels import get_decoder
+
+            frame, _ = get_decoder(tsuid).as_array(encapsulate([data]), index=0, **fmt.pydicom_options())
+    except Exception as exc:
+        raise _decode_error(exc, tsuid, source) from exc
+    _finish(frame.reshape(fmt.stored_shape), fmt, out, lut)
+
+
+def decode_native(
+    data: bytes, fmt: PixelFormat, big_endian: bool, out: np.ndarray, lut: np.ndarray | None, source: str | None
+) -> None:
+    """Decode one uncompressed frame ``data`` into ``out``."""
+    pi = fmt.photometric_interpretation
+    simple = (
+        fmt.bits_allocated in (8, 16, 32)
+        and fmt.samples_per_pixel in (1, 3)
+        and pi in ("MONOCHROME1", "MONOCHROME2", "RGB", "PALETTE COLOR")
+        and not (fmt.pixel_representation and fmt.bits_stored < fmt.bits_allocated)
+    )
+    if simple:
+        dtype = fmt.stored_dtype.newbyteorder(">" if big_endian else "<")
+        count = fmt.rows * fmt.columns * fmt.samples_per_pixel
+        frame = np.frombuffer(data, dtype=dtype, count=count)
+        if fmt.samples_per_pixel == 1:
+            frame = frame.reshape(fmt.rows, fmt.columns)
+        elif fmt.planar_configuration == 1:
+            frame = frame.reshape(3, fmt.rows, fmt.columns).transpose(1, 2, 0)
+        else:
+            frame = frame.reshape(fmt.rows, fmt.columns, 3)
+        _finish(frame, fmt, out, lut)
+        return
+    tsuid = uids.ExplicitVRBigEndian if big_endian else uids.ExplicitVRLittleEndian
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from pydicom.pixels import get_decoder
+
+            frame, _ = get_decoder(tsuid).as_array(data, index=0, **fmt.pydicom_options())
+    except Exception as exc:
+        raise _decode_error(exc, tsuid, source) from exc
+    _finish(frame.reshape(fmt.stored_shape), fmt, out, lut)
+
+
+def _fast_jpeg_applies(tsuid: str, fmt: PixelFormat) -> bool:
+    # PI = RGB with lossy JPEG is ambiguous (was the colour transformed?); pydicom's reading of
+    # the header is kept there, so only YBR / grey / palette streams take the fast path.
+    return (
+        tsuid in _JPEG_8BIT
+        and fmt.bits_stored <= 8
+        and fmt.bits_allocated == 8
+        and (
+            (fmt.samples_per_pixel == 3 and fmt.photometric_interpretation.startswith("YBR_FULL"))
+            or (fmt.samples_per_pixel == 1 and fmt.photometric_interpretation in ("MONOCHROME2", "MONOCHROME1", "PALETTE COLOR"))
+        )
+    )
+
+
+def _decode_jpeg_turbo(data: bytes, fmt: PixelFormat, target: np.ndarray) -> bool:
+    """Decode with libjpeg-turbo into ``target``; False when it cannot (caller falls back)."""
+    colorspace = "RGB" if fmt.samples_per_pixel == 3 else "GRAY"
+    try:
+        if _simplejpeg is not None:
+            height, width, _, _ = _simplejpeg.decode_jpeg_header(data)
+            if (height, width) != (fmt.rows, fmt.columns) or not target.flags.c_contiguous:
+                return False
+            _simplejpeg.decode_jpeg(data, colorspace=colorspace, buffer=target, strict=False)
+            return True
+        from PIL import Image
+
+        with Image.open(BytesIO(data), formats=("JPEG",)) as image:
+            if image.size != (fmt.columns, fmt.rows):
+                return False
+            converted = image.convert("RGB" if colorspace == "RGB" else "L")
+            target[...] = np.asarray(converted).reshape(target.shape)
+        return True
+    except Exception:
+        return False
+
+
+def _finish(frame: np.ndarray, fmt: PixelFormat, out: np.ndarray, lut: np.ndarray | None) -> None:
+    """Palette lookup / MONOCHROME1 inversion, then the copy into ``out`` (skipped if same)."""
+    if fmt.is_palette:
+        if lut is None:
+            raise PixelDataError("PALETTE COLOR image without a usable lookup table")
+        np.take(lut, frame, axis=0, out=out, mode="clip")
+        return
+    if fmt.photometric_interpretation == "MONOCHROME1":
+        if fmt.pixel_representation:
+            np.subtract(-1, frame, out=out, casting="unsafe")
+        else:
+            np.subtract((1 << fmt.bits_stored) - 1, frame, out=out, casting="unsafe")
+        return
+    if frame is not out:
+        out[...] = frame
+
+
+def _decode_error(exc: Exception, tsuid: str, source: str | None) -> PixelDataError:
+    message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, (RuntimeError, NotImplementedError)) and (
+        "plugin" in message.lower() or "no pixel data decoders" in message.lower()
+    ):
+        return MissingDecoderError(
+            f"cannot decode (0002,0010) Transfer Syntax UID = {tsuid} ({uids.UID(tsuid).name}): "
+            f"{message[:200]}; install one: {install_hint(tsuid)}",
+            source,
+        )
+    return PixelDataError(
+        f"cannot decode a frame of {uids.UID(tsuid).name} pixel data ({type(exc).__name__}: {message[:200]})",
+        source,
+    )

@@ -1,0 +1,291 @@
+"""What :func:`echolab.open` returns: header fields, regions, region DataArrays, the image."""
+
+from __future__ import annotations
+
+import html
+import os
+import warnings
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pydicom.uid as uids
+import xarray as xr
+from pydicom.dataset import Dataset
+
+from .arrays import file_attrs, image_dataarray, region_dataarray
+from .codes import DataType, SpatialFormat
+from .errors import (
+    InvalidHeaderError,
+    PixelDataError,
+    RegionClippedWarning,
+    TimingWarning,
+    UncalibratedAxisWarning,
+)
+from .header import Header, get_float, get_int, get_str, header_from_dataset, read_header
+from .pixels import PixelSource, pixel_source
+from .regions import Region, parse_regions
+from .timing import FrameTiming, frame_timing
+
+__all__ = ["EchoFile", "open"]
+
+_NOTE_WARNINGS = {"clipped": RegionClippedWarning, "uncalibrated": UncalibratedAxisWarning}
+
+
+def open(path_or_dataset: str | os.PathLike[str] | Dataset) -> EchoFile:  # noqa: A001 - public API name
+    """Open an ultrasound DICOM file (header only; pixels are decoded on demand).
+
+    Parameters
+    ----------
+    path_or_dataset
+        A path to a DICOM file, or a :class:`pydicom.dataset.Dataset` already in memory.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the path does not exist.
+    EcholabError
+        When the file is not DICOM or its header is unusable.
+    """
+    if isinstance(path_or_dataset, Dataset):
+        header = header_from_dataset(path_or_dataset)
+    elif isinstance(path_or_dataset, (str, os.PathLike)):
+        header = read_header(path_or_dataset)
+    else:
+        raise TypeError(f"echolab.open expects a path or a pydicom Dataset, not {type(path_or_dataset).__name__}")
+    return EchoFile(header)
+
+
+class EchoFile:
+    """An opened ultrasound DICOM file.
+
+    Use :attr:`regions` to see the (0018,6011) items, :meth:`region` to get one as a DataArray
+    in physical coordinates and :meth:`image` for whole frames in pixel coordinates.
+    """
+
+    def __init__(self, header: Header) -> None:
+        self._header = header
+        ds, src = header.dataset, header.source
+        self.sop_instance_uid: str | None = get_str(ds, "SOPInstanceUID", src)
+        rows = get_int(ds, "Rows", src, minimum=0, maximum=65535)
+        columns = get_int(ds, "Columns", src, minimum=0, maximum=65535)
+        #: (0028,0010) Rows (0 when absent: a file without an image).
+        self.rows: int = rows or 0
+        #: (0028,0011) Columns.
+        self.columns: int = columns or 0
+        frames = get_int(ds, "NumberOfFrames", src, default=1, minimum=0, maximum=10_000_000)
+        #: (0028,0008) Number of Frames, 1 when absent.
+        self.number_of_frames: int = max(1, frames if frames is not None else 1)
+        self.cine_rate: float | None = self._optional_float("CineRate")
+        heart_rate = self._optional_float("HeartRate")
+        #: (0018,1088) Heart Rate in beats/min; None when absent or 0 ("not recorded").
+        self.heart_rate: float | None = heart_rate if heart_rate else None
+        self.timing: FrameTiming = frame_timing(ds, self.number_of_frames, src)
+        for note in self.timing.notes:
+            warnings.warn(f"{header.name}: {note}", TimingWarning, stacklevel=3)
+        #: One :class:`~echolab.regions.Region` per item of (0018,6011), in sequence order.
+        self.regions: tuple[Region, ...] = parse_regions(ds, self.rows, self.columns, src)
+
+    def _optional_float(self, keyword: str) -> float | None:
+        try:
+            return get_float(self._header.dataset, keyword, self._header.source)
+        except InvalidHeaderError as exc:
+            warnings.warn(f"{exc}; ignored", TimingWarning, stacklevel=3)
+            return None
+
+    # --- header fields -----------------------------------------------------------------------
+
+    @property
+    def source(self) -> str | None:
+        """Path of the file (None for an in-memory data set)."""
+        return self._header.source
+
+    @property
+    def dataset(self) -> Dataset:
+        """The pydicom data set of the header (without pixel data for files)."""
+        return self._header.dataset
+
+    @property
+    def transfer_syntax_uid(self) -> str:
+        """(0002,0010) Transfer Syntax UID."""
+        return self._header.transfer_syntax_uid
+
+    @property
+    def photometric_interpretation(self) -> str | None:
+        """(0028,0004) Photometric Interpretation as stored (pixels come out grey or RGB)."""
+        return get_str(self.dataset, "PhotometricInterpretation", self.source)
+
+    @property
+    def frame_times(self) -> np.ndarray:
+        """Time of each frame in seconds from the first (frame indices when untimed)."""
+        return self.timing.times
+
+    @property
+    def timing_source(self) -> str:
+        """The element frame times came from, e.g. "(0018,1063) Frame Time", or "none"."""
+        return self.timing.source
+
+    @property
+    def frame_rate(self) -> float | None:
+        """Mean frames per second from the timing source (None when untimed or one frame)."""
+        return self.timing.frame_rate
+
+    @property
+    def manufacturer(self) -> str | None:
+        """(0008,0070) Manufacturer."""
+        return get_str(self.dataset, "Manufacturer", self.source)
+
+    @property
+    def model(self) -> str | None:
+        """(0008,1090) Manufacturer's Model Name."""
+        return get_str(self.dataset, "ManufacturerModelName", self.source)
+
+    # --- pixels and arrays -------------------------------------------------------------------
+
+    @cached_property
+    def pixels(self) -> PixelSource:
+        """The lazy frame source (located on first use; raises when there is no pixel data)."""
+        source = pixel_source(self._header, self.number_of_frames)
+        if source is None:
+            raise PixelDataError("the file has no (7FE0,0010) Pixel Data", self.source)
+        return source
+
+    def _file_attrs(self) -> dict[str, Any]:
+        return file_attrs(
+            source=self.source,
+            sop_instance_uid=self.sop_instance_uid,
+            timing=self.timing,
+            transfer_syntax_uid=self.transfer_syntax_uid,
+            photometric_interpretation=self.photometric_interpretation,
+        )
+
+    def region(self, index: int, *, chunks: int | Mapping[str, int] | str | None = None) -> xr.DataArray:
+        """Region ``index`` (item ``index`` of (0018,6011)) as a lazy DataArray.
+
+        Dims are ``("time", "y", "x")`` plus ``"channel"`` for colour; ``y``/``x`` hold physical
+        values (see their ``units`` / ``long_name`` attrs), ``row``/``column`` the image pixel
+        each sample came from. ``chunks`` (e.g. ``{"time": 1}``) returns a dask-backed array.
+
+        Raises
+        ------
+        IndexError
+            When there is no item ``index``.
+        RegionError
+            When the item is unusable (inverted or outside box, missing elements).
+        """
+        if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
+            raise TypeError(f"region index must be an int, not {type(index).__name__}")
+        if not -len(self.regions) <= index < len(self.regions):
+            raise IndexError(
+                f"{self._header.name}: region {index} does not exist; (0018,6011) Sequence of "
+                f"Ultrasound Regions has {len(self.regions)} item(s)"
+            )
+        region = self.regions[index]
+        region.check_usable(self.source)
+        for kind, note in region.notes:
+            warnings.warn(f"{self._header.name}: region {region.index}: {note}", _NOTE_WARNINGS[kind], stacklevel=2)
+        array = region_dataarray(region, self.pixels, self.timing, self._file_attrs())
+        return array.chunk(_chunks(chunks)) if chunks is not None else array
+
+    def image(self, *, chunks: int | Mapping[str, int] | str | None = None) -> xr.DataArray:
+        """Whole frames as a lazy DataArray, dims ``("time", "row", "column"[, "channel"])``."""
+        array = image_dataarray(self.pixels, self.timing, self._file_attrs())
+        return array.chunk(_chunks(chunks)) if chunks is not None else array
+
+    def find_regions(
+        self, *, spatial_format: SpatialFormat | None = None, data_type: DataType | None = None
+    ) -> list[int]:
+        """Indices of the regions with the given format and/or data type (never by position)."""
+        return [
+            r.index
+            for r in self.regions
+            if (spatial_format is None or r.spatial_format == spatial_format)
+            and (data_type is None or r.data_type == data_type)
+        ]
+
+    # --- summaries ---------------------------------------------------------------------------
+
+    def region_table(self) -> list[dict[str, Any]]:
+        """One row per region: format, type, box, size, axes, flags and notes."""
+        rows = []
+        for r in self.regions:
+            row: dict[str, Any] = {
+                "index": r.index,
+                "spatial format": r.spatial_format_name,
+                "data type": r.data_type_name,
+                "box (x0, y0, x1, y1)": r.box,
+                "shape (rows, columns)": r.shape if r.usable else None,
+            }
+            for axis_name, axis in (("x", r.x), ("y", r.y)):
+                if axis is None:
+                    row[f"{axis_name} axis"] = "invalid"
+                    continue
+                spacing = f"{abs(axis.delta):.5g} {axis.unit}/pixel" if axis.calibrated and axis.delta else "pixel"
+                row[f"{axis_name} axis"] = f"{axis.long_name} [{axis.unit}], {spacing}"
+            row["scrolling"] = r.flags.scrolling.label
+            row["notes"] = "; ".join([*r.problems, *(note for _, note in r.notes)])
+            rows.append(row)
+        return rows
+
+    def summary(self) -> dict[str, Any]:
+        """Header summary (no patient or institution identifiers)."""
+        return {
+            "file": os.path.basename(self.source) if self.source else "<in-memory dataset>",
+            "SOP Instance UID": self.sop_instance_uid,
+            "manufacturer": self.manufacturer,
+            "model": self.model,
+            "image": f"{self.rows} x {self.columns} ({self.photometric_interpretation})",
+            "transfer syntax": _ts_name(self.transfer_syntax_uid),
+            "frames": self.number_of_frames,
+            "frame rate": f"{self.frame_rate:.3f} /s" if self.frame_rate else None,
+            "timing source": self.timing_source,
+            "cine rate": self.cine_rate,
+            "heart rate": self.heart_rate,
+            "regions": len(self.regions),
+        }
+
+    def __repr__(self) -> str:
+        summary = ", ".join(f"{k}={v}" for k, v in self.summary().items() if v is not None)
+        lines = [f"<echolab.EchoFile {summary}>"]
+        for row in self.region_table():
+            lines.append(
+                f"  region {row['index']}: {row['spatial format']} / {row['data type']}, "
+                f"box {row['box (x0, y0, x1, y1)']}, x: {row['x axis']}; y: {row['y axis']}"
+                + (f" [{row['notes']}]" if row["notes"] else "")
+            )
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        summary = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th><td style='text-align:left'>"
+            f"{html.escape(str(v))}</td></tr>"
+            for k, v in self.summary().items()
+            if v is not None
+        )
+        table = self.region_table()
+        head = "".join(f"<th>{html.escape(k)}</th>" for k in (table[0] if table else {}))
+        body = "".join(
+            "<tr>" + "".join(f"<td style='text-align:left'>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>"
+            for row in table
+        )
+        regions = (
+            f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+            if table
+            else "<p>No (0018,6011) Sequence of Ultrasound Regions: only <code>image()</code> is available.</p>"
+        )
+        return f"<div><b>echolab.EchoFile</b><table>{summary}</table>{regions}</div>"
+
+
+def _chunks(chunks: int | Mapping[str, int] | str) -> Any:
+    if isinstance(chunks, int) and not isinstance(chunks, bool):
+        return {"time": chunks}
+    return chunks
+
+
+def _ts_name(tsuid: str) -> str:
+    try:
+        name = uids.UID(tsuid).name
+    except Exception:
+        return tsuid
+    return name if name and name != tsuid else tsuid

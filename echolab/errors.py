@@ -1,0 +1,90 @@
+"""The errors and warnings echolab raises for bad or odd input.
+
+Every error derives from :class:`EcholabError`, every warning from :class:`EcholabWarning`, so
+callers can catch or filter the whole family at once. Messages name the file, the DICOM element
+(as "(0018,601C) Region Location Max X1 = 800") and what would have been valid.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = [
+    "EcholabError",
+    "NotDicomError",
+    "InvalidHeaderError",
+    "PixelDataError",
+    "MissingDecoderError",
+    "RegionError",
+    "EcholabWarning",
+    "RegionClippedWarning",
+    "UncalibratedAxisWarning",
+    "TimingWarning",
+    "PixelDataWarning",
+]
+
+
+def describe_source(source: str | os.PathLike[str] | None) -> str:
+    """Return a short name for the file an error is about ("<dataset>" when there is none)."""
+    return os.fspath(source) if source is not None else "<in-memory dataset>"
+
+
+class EcholabError(Exception):
+    """Base class of every error echolab raises for bad input.
+
+    Parameters
+    ----------
+    message
+        What is wrong, naming the element and what would be valid.
+    source
+        The file the error is about, if any; it is prefixed to the message.
+    """
+
+    def __init__(self, message: str, source: str | os.PathLike[str] | None = None) -> None:
+        self.source = None if source is None else os.fspath(source)
+        self.reason = message
+        super().__init__(f"{describe_source(source)}: {message}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
+        # keep errors picklable across dask / multiprocessing workers
+        return (type(self), (self.reason, self.source))
+
+
+class NotDicomError(EcholabError):
+    """The input is not a DICOM file (no preamble, no readable data set)."""
+
+
+class InvalidHeaderError(EcholabError):
+    """A header element echolab needs is missing or holds an impossible value."""
+
+
+class PixelDataError(EcholabError):
+    """The pixel data cannot be located or decoded (truncated, corrupt, inconsistent)."""
+
+
+class MissingDecoderError(PixelDataError):
+    """No installed decoder handles this transfer syntax; the message names what to install."""
+
+
+class RegionError(EcholabError):
+    """One item of (0018,6011) Sequence of Ultrasound Regions cannot be used."""
+
+
+class EcholabWarning(UserWarning):
+    """Base class of every warning echolab emits for recoverable oddities."""
+
+
+class RegionClippedWarning(EcholabWarning):
+    """A region box overhangs the image and was clipped to it."""
+
+
+class UncalibratedAxisWarning(EcholabWarning):
+    """A region axis has no usable calibration and falls back to pixel units."""
+
+
+class TimingWarning(EcholabWarning):
+    """Frame timing tags disagree with each other or with the number of frames."""
+
+
+class PixelDataWarning(EcholabWarning):
+    """The pixel data is odd but readable (e.g. excess fragments, padding, mislabelled colour)."""

@@ -1,0 +1,257 @@
+"""Locating frames in (7FE0,0010) Pixel Data without reading the pixel data into memory.
+
+Native (uncompressed) frames sit at fixed offsets. Encapsulated frames are found from the Extended
+Offset Table (7FE0,0001), else the Basic Offset Table, else a scan of the fragment item headers
+by seeking (8 bytes read per fragment). Each frame is described by one byte span of whole items,
+read in one system call at decode time.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import warnings
+from dataclasses import dataclass
+from typing import Protocol
+
+from .errors import PixelDataError, PixelDataWarning
+
+__all__ = ["ByteReader", "FileReader", "BufferReader", "EncapsulatedFrames", "locate_encapsulated", "join_fragments"]
+
+ITEM = 0xFFFEE000
+SEQUENCE_DELIMITER = 0xFFFEE0DD
+UNDEFINED = 0xFFFFFFFF
+# first bytes of a JPEG / JPEG-LS (SOI) and a JPEG 2000 codestream (SOC) or JP2 box
+_FRAME_START_MARKERS = (b"\xff\xd8", b"\xff\x4f", b"\x00\x00")
+
+
+class ByteReader(Protocol):
+    """Random access to the bytes of a file or buffer."""
+
+    size: int
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Return up to ``length`` bytes at ``offset`` (fewer at the end)."""
+
+    def readinto(self, offset: int, view: memoryview) -> int:
+        """Fill ``view`` from ``offset``; return the number of bytes read."""
+
+    def close(self) -> None:
+        """Release the underlying resource."""
+
+
+class FileReader:
+    """Thread-safe positional reads (``os.pread``) from a file."""
+
+    def __init__(self, path: str) -> None:
+        self.fd = os.open(path, os.O_RDONLY)
+        self.size = os.fstat(self.fd).st_size
+
+    def read(self, offset: int, length: int) -> bytes:
+        return os.pread(self.fd, max(0, length), offset)
+
+    def readinto(self, offset: int, view: memoryview) -> int:
+        total = 0
+        while total < len(view):
+            count = os.preadv(self.fd, [view[total:]], offset + total)
+            if count == 0:
+                break
+            total += count
+        return total
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def __enter__(self) -> FileReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class BufferReader:
+    """The same interface over bytes held in memory (a data set that is not a file)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = memoryview(data)
+        self.size = len(data)
+
+    def read(self, offset: int, length: int) -> bytes:
+        return bytes(self.data[offset : offset + max(0, length)])
+
+    def readinto(self, offset: int, view: memoryview) -> int:
+        chunk = self.data[offset : offset + len(view)]
+        view[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> BufferReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class EncapsulatedFrames:
+    """Byte spans ``(offset, length)`` of whole items making up each frame."""
+
+    spans: tuple[tuple[int, int], ...]
+    method: str  # "extended offset table", "basic offset table", "fragment scan"
+
+
+def _item_header(reader: ByteReader, offset: int, endian: str) -> tuple[int, int] | None:
+    head = reader.read(offset, 8)
+    if len(head) < 8:
+        return None
+    group, element, length = struct.unpack(f"{endian}HHL", head)
+    return (group << 16 | element, length)
+
+
+def locate_encapsulated(
+    reader: ByteReader,
+    start: int,
+    end: int,
+    number_of_frames: int,
+    *,
+    endian: str = "<",
+    extended_offsets: list[int] | None = None,
+    extended_lengths: list[int] | None = None,
+    source: str | None = None,
+) -> EncapsulatedFrames:
+    """Find the item spans of every frame of encapsulated pixel data.
+
+    Parameters
+    ----------
+    reader
+        Random access to the file.
+    start
+        Offset of the Basic Offset Table item tag (the start of the Pixel Data value).
+    end
+        Offset past which no pixel data can lie (the file size for an undefined length).
+    number_of_frames
+        (0028,0008) Number of Frames (1 when absent).
+    """
+    header = _item_header(reader, start, endian)
+    if header is None or header[0] != ITEM:
+        found = "the end of the file" if header is None else f"tag ({header[0] >> 16:04X},{header[0] & 0xFFFF:04X})"
+        raise PixelDataError(
+            f"encapsulated (7FE0,0010) Pixel Data does not start with a Basic Offset Table item "
+            f"(FFFE,E000); found {found} at byte {start}",
+            source,
+        )
+    bot_length = header[1]
+    if bot_length == UNDEFINED or bot_length % 4 or start + 8 + bot_length > end:
+        raise PixelDataError(f"the Basic Offset Table item has an impossible length {bot_length}", source)
+    first_fragment = start + 8 + bot_length
+
+    if extended_offsets and extended_lengths and len(extended_offsets) == len(extended_lengths):
+        spans = tuple((first_fragment + o, n + 8) for o, n in zip(extended_offsets, extended_lengths))
+        if all(o + n <= end for o, n in spans):
+            return _check_count(EncapsulatedFrames(spans, "extended offset table"), number_of_frames, source)
+        _warn("(7FE0,0001) Extended Offset Table points past the pixel data; scanning fragments instead", source)
+
+    if bot_length:
+        count = bot_length // 4
+        offsets = list(struct.unpack(f"{endian}{count}L", reader.read(start + 8, bot_length)))
+        if offsets[0] == 0 and all(b > a for a, b in zip(offsets, offsets[1:])):
+            last_start = first_fragment + offsets[-1]
+            last_end = _scan_end(reader, last_start, end, endian, source)
+            if last_end is not None and all(first_fragment + o < last_end for o in offsets):
+                starts = [first_fragment + o for o in offsets]
+                spans = tuple((s, e - s) for s, e in zip(starts, starts[1:] + [last_end]))
+                return _check_count(EncapsulatedFrames(spans, "basic offset table"), number_of_frames, source)
+        _warn("the Basic Offset Table is inconsistent with the fragments; scanning fragments instead", source)
+
+    fragments = scan_fragments(reader, first_fragment, end, endian, source)
+    if not fragments:
+        raise PixelDataError("the encapsulated pixel data holds no fragments", source)
+    if len(fragments) == number_of_frames or number_of_frames > len(fragments):
+        spans = tuple((offset - 8, length + 8) for offset, length in fragments)
+    elif number_of_frames == 1:
+        first, last = fragments[0], fragments[-1]
+        spans = ((first[0] - 8, last[0] + last[1] - first[0] + 8),)
+    else:
+        spans = _group_by_start_marker(reader, fragments)
+    return _check_count(EncapsulatedFrames(spans, "fragment scan"), number_of_frames, source)
+
+
+def scan_fragments(reader: ByteReader, offset: int, end: int, endian: str, source: str | None) -> list[tuple[int, int]]:
+    """Return ``(value_offset, length)`` of every fragment item from ``offset`` to the delimiter."""
+    fragments: list[tuple[int, int]] = []
+    while offset + 8 <= end:
+        header = _item_header(reader, offset, endian)
+        if header is None:
+            break
+        tag, length = header
+        if tag == SEQUENCE_DELIMITER:
+            return fragments
+        if tag != ITEM or length == UNDEFINED:
+            _warn(f"stray data in the pixel data fragments at byte {offset}; fragments after it are ignored", source)
+            return fragments
+        if offset + 8 + length > end:
+            _warn(f"the last pixel data fragment is truncated (needs {length} bytes at byte {offset + 8})", source)
+            fragments.append((offset + 8, max(0, end - offset - 8)))
+            return fragments
+        fragments.append((offset + 8, length))
+        offset += 8 + length
+    _warn("the encapsulated pixel data has no sequence delimiter (the file may be truncated)", source)
+    return fragments
+
+
+def _scan_end(reader: ByteReader, offset: int, end: int, endian: str, source: str | None) -> int | None:
+    fragments = scan_fragments(reader, offset, end, endian, source)
+    if not fragments:
+        return None
+    value_offset, length = fragments[-1]
+    return value_offset + length
+
+
+def _group_by_start_marker(reader: ByteReader, fragments: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    groups: list[list[tuple[int, int]]] = []
+    for offset, length in fragments:
+        starts_frame = reader.read(offset, 2) in _FRAME_START_MARKERS[:2]
+        if starts_frame or not groups:
+            groups.append([])
+        groups[-1].append((offset, length))
+    return tuple((g[0][0] - 8, g[-1][0] + g[-1][1] - g[0][0] + 8) for g in groups)
+
+
+def _check_count(frames: EncapsulatedFrames, number_of_frames: int, source: str | None) -> EncapsulatedFrames:
+    found = len(frames.spans)
+    if found < number_of_frames:
+        _warn(
+            f"(0028,0008) Number of Frames = {number_of_frames} but the pixel data holds {found} "
+            f"frame(s) ({frames.method}); only {found} are used",
+            source,
+        )
+    elif found > number_of_frames:
+        _warn(
+            f"the pixel data holds {found} frames but (0028,0008) Number of Frames = {number_of_frames}; "
+            f"the extra frames are ignored",
+            source,
+        )
+        frames = EncapsulatedFrames(frames.spans[:number_of_frames], frames.method)
+    return frames
+
+
+def join_fragments(data: bytes, endian: str, source: str | None) -> bytes:
+    """Return the concatenated fragment values of a span of whole items."""
+    view = memoryview(data)
+    parts: list[memoryview] = []
+    offset = 0
+    while offset + 8 <= len(view):
+        group, element, length = struct.unpack_from(f"{endian}HHL", view, offset)
+        if (group << 16 | element) != ITEM:
+            break
+        parts.append(view[offset + 8 : offset + 8 + length])
+        offset += 8 + length
+    if not parts:
+        raise PixelDataError("a frame's pixel data fragment is corrupt (no item tag where one must be)", source)
+    return parts[0].tobytes() if len(parts) == 1 else b"".join(parts)
+
+
+def _warn(message: str, source: str | None) -> None:
+    warnings.warn(f"{source or '<in-memory dataset>'}: {message}", PixelDataWarning, stacklevel=4)

@@ -1,0 +1,431 @@
+"""Lazy pixels: where each frame is, how to decode it, and an xarray ``BackendArray`` over them.
+
+:class:`PixelSource` is a small picklable description (file path, frame table, pixel format,
+palette table) holding no open file handle. :class:`FrameArray` exposes the frames of the whole
+image or of one region box as a lazy array: indexing one frame decodes only that frame; a full
+load decodes every frame into one preallocated array, split across threads (the decoders release
+the GIL).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pydicom.uid as uids
+from xarray.backends import BackendArray
+from xarray.core import indexing
+
+from .decoders import PixelFormat, check_decoder, decode_encapsulated, decode_native
+from .errors import InvalidHeaderError, PixelDataError
+from .frames import BufferReader, ByteReader, FileReader, join_fragments, locate_encapsulated
+from .header import Header, element_name, get_int, get_str
+
+__all__ = ["PixelSource", "FrameArray", "pixel_source", "lazy_variable_data", "MAX_FRAME_BYTES"]
+
+#: Largest decoded frame echolab will allocate (bytes); larger headers are refused as corrupt.
+MAX_FRAME_BYTES = 1 << 30
+_NATIVE_SYNTAXES = frozenset(
+    {uids.ImplicitVRLittleEndian, uids.ExplicitVRLittleEndian, uids.ExplicitVRBigEndian, uids.DeflatedExplicitVRLittleEndian}
+)
+_KNOWN_PHOTOMETRIC = {
+    "MONOCHROME1": 1,
+    "MONOCHROME2": 1,
+    "PALETTE COLOR": 1,
+    "RGB": 3,
+    "YBR_FULL": 3,
+    "YBR_FULL_422": 3,
+    "YBR_ICT": 3,
+    "YBR_RCT": 3,
+    "YBR_PARTIAL_420": 3,
+}
+
+
+@dataclass(frozen=True)
+class PixelSource:
+    """Everything needed to decode any frame of one file, picklable and handle-free.
+
+    Attributes
+    ----------
+    source
+        Path of the file, None for an in-memory data set (then ``buffer`` holds the pixel data).
+    transfer_syntax_uid
+        (0002,0010) Transfer Syntax UID.
+    fmt
+        The Image Pixel module values.
+    number_of_frames
+        Frames actually present (may be fewer than (0028,0008) says, with a warning).
+    native_offset, frame_nbytes
+        For uncompressed data: byte offset of frame 0 and bytes per frame.
+    spans
+        For encapsulated data: per frame, the ``(offset, length)`` of its whole items.
+    lut
+        PALETTE COLOR lookup table, shape (2**bits_stored, 3), or None.
+    swap_ow_bytes
+        8-bit samples stored as OW in a big endian file: bytes are swapped in 16-bit words.
+    """
+
+    source: str | None
+    buffer: bytes | None
+    transfer_syntax_uid: str
+    fmt: PixelFormat
+    number_of_frames: int
+    big_endian: bool
+    native_offset: int = 0
+    frame_nbytes: int = 0
+    spans: tuple[tuple[int, int], ...] | None = None
+    lut: np.ndarray | None = None
+    swap_ow_bytes: bool = False
+
+    @property
+    def encapsulated(self) -> bool:
+        return self.spans is not None
+
+    @property
+    def frame_shape(self) -> tuple[int, ...]:
+        return self.fmt.frame_shape
+
+    def open_reader(self) -> ByteReader:
+        """Open random access to the pixel bytes (close it after use)."""
+        if self.buffer is not None:
+            return BufferReader(self.buffer)
+        assert self.source is not None
+        return FileReader(self.source)
+
+    def decode_frame(self, reader: ByteReader, index: int, out: np.ndarray) -> None:
+        """Decode frame ``index`` into ``out`` (shape :attr:`frame_shape`)."""
+        if not 0 <= index < self.number_of_frames:
+            raise IndexError(f"frame {index} out of range 0..{self.number_of_frames - 1}")
+        if self.spans is not None:
+            offset, length = self.spans[index]
+            data = reader.read(offset, length)
+            if len(data) < length:
+                raise PixelDataError(f"frame {index} is truncated: {len(data)} of {length} bytes present", self.source)
+            encoded = join_fragments(data, ">" if self.big_endian else "<", self.source)
+            decode_encapsulated(encoded, self.transfer_syntax_uid, self.fmt, out, self.lut, self.source)
+        else:
+            offset = self.native_offset + index * self.frame_nbytes
+            data = self._read_native(reader, offset)
+            if len(data) < self.frame_nbytes:
+                raise PixelDataError(
+                    f"frame {index} is truncated: {len(data)} of {self.frame_nbytes} bytes present", self.source
+                )
+            decode_native(data, self.fmt, self.big_endian, out, self.lut, self.source)
+
+    def _read_native(self, reader: ByteReader, offset: int) -> bytes:
+        if not self.swap_ow_bytes:
+            return reader.read(offset, self.frame_nbytes)
+        start = self.native_offset + ((offset - self.native_offset) & ~1)
+        raw = reader.read(start, (offset - start + self.frame_nbytes + 1) & ~1)
+        swapped = np.frombuffer(raw[: len(raw) & ~1], dtype=np.uint16).byteswap().tobytes()
+        return swapped[offset - start : offset - start + self.frame_nbytes]
+
+    def read(self, frames: Sequence[int], rows: slice, columns: slice) -> np.ndarray:
+        """Decode ``frames`` and return them cropped to ``rows`` x ``columns`` (unit-step slices).
+
+        Several frames are decoded in parallel into one preallocated array.
+        """
+        height = len(range(self.fmt.rows)[rows])
+        width = len(range(self.fmt.columns)[columns])
+        out = np.empty((len(frames), height, width) + self.frame_shape[2:], dtype=self.fmt.dtype)
+        full = height == self.fmt.rows and width == self.fmt.columns
+        with self.open_reader() as reader:
+            if full and self._read_native_block(reader, frames, out):
+                return out
+
+            def work(block: Sequence[int]) -> None:
+                scratch = None if full else np.empty(self.frame_shape, dtype=self.fmt.dtype)
+                for position in block:
+                    if scratch is None:
+                        self.decode_frame(reader, frames[position], out[position])
+                    else:
+                        self.decode_frame(reader, frames[position], scratch)
+                        out[position] = scratch[rows, columns]
+
+            workers = min(_worker_count(), len(frames))
+            if workers <= 1:
+                work(range(len(frames)))
+            else:
+                blocks = [range(len(frames))[k::workers] for k in range(workers)]
+                with ThreadPoolExecutor(workers, thread_name_prefix="echolab-decode") as pool:
+                    for future in [pool.submit(work, block) for block in blocks]:
+                        future.result()
+        return out
+
+    def _read_native_block(self, reader: ByteReader, frames: Sequence[int], out: np.ndarray) -> bool:
+        """Read consecutive plain frames with one positional read straight into ``out``."""
+        fmt = self.fmt
+        plain = (
+            self.spans is None
+            and not self.swap_ow_bytes
+            and fmt.bits_allocated in (8, 16, 32)
+            and fmt.photometric_interpretation in ("MONOCHROME2", "RGB")
+            and (fmt.samples_per_pixel == 1 or fmt.planar_configuration == 0)
+            and not (fmt.pixel_representation and fmt.bits_stored < fmt.bits_allocated)
+            and len(frames) > 0
+            and list(frames) == list(range(frames[0], frames[0] + len(frames)))
+            and self.frame_nbytes == out[0].nbytes
+        )
+        if not plain:
+            return False
+        offset = self.native_offset + frames[0] * self.frame_nbytes
+        got = reader.readinto(offset, memoryview(out.reshape(-1).view(np.uint8)))
+        if got < out.nbytes:
+            raise PixelDataError(f"the pixel data is truncated: {got} of {out.nbytes} bytes present", self.source)
+        if self.big_endian and out.dtype.itemsize > 1:
+            out.byteswap(inplace=True)
+        return True
+
+
+def _worker_count() -> int:
+    configured = os.environ.get("ECHOLAB_DECODE_THREADS")
+    if configured and configured.isdigit() and int(configured) > 0:
+        return int(configured)
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def pixel_format(header: Header) -> PixelFormat:
+    """Read and validate the Image Pixel module (DICOM PS3.3 C.7.6.3)."""
+    ds, src = header.dataset, header.source
+    rows = get_int(ds, "Rows", src, minimum=1, maximum=65535)
+    columns = get_int(ds, "Columns", src, minimum=1, maximum=65535)
+    samples = get_int(ds, "SamplesPerPixel", src, default=1, minimum=1, maximum=4)
+    bits_allocated = get_int(ds, "BitsAllocated", src, default=8, minimum=1, maximum=64)
+    bits_stored = get_int(ds, "BitsStored", src, default=bits_allocated, minimum=1, maximum=64)
+    representation = get_int(ds, "PixelRepresentation", src, default=0, minimum=0, maximum=1)
+    planar = get_int(ds, "PlanarConfiguration", src, default=0, minimum=0, maximum=1)
+    photometric = get_str(ds, "PhotometricInterpretation", src)
+    if rows is None or columns is None:
+        missing = "Rows" if rows is None else "Columns"
+        raise InvalidHeaderError(f"{element_name(missing)} is missing; an image needs it", src)
+    assert samples is not None and bits_allocated is not None and bits_stored is not None
+    if photometric is None:
+        photometric = "MONOCHROME2" if samples == 1 else "RGB"
+    photometric = photometric.upper()
+    if photometric not in _KNOWN_PHOTOMETRIC:
+        raise InvalidHeaderError(
+            f"{element_name('PhotometricInterpretation')} = {photometric!r} is not supported "
+            f"(valid: {', '.join(sorted(_KNOWN_PHOTOMETRIC))})",
+            src,
+        )
+    if _KNOWN_PHOTOMETRIC[photometric] != samples:
+        raise InvalidHeaderError(
+            f"{element_name('SamplesPerPixel')} = {samples} does not fit "
+            f"{element_name('PhotometricInterpretation')} = {photometric} "
+            f"(which needs {_KNOWN_PHOTOMETRIC[photometric]})",
+            src,
+        )
+    if bits_allocated not in (8, 16, 32):
+        raise InvalidHeaderError(
+            f"{element_name('BitsAllocated')} = {bits_allocated} is not supported (valid: 8, 16, 32)", src
+        )
+    if bits_stored > bits_allocated:
+        raise InvalidHeaderError(
+            f"{element_name('BitsStored')} = {bits_stored} exceeds {element_name('BitsAllocated')} = {bits_allocated}",
+            src,
+        )
+    palette_bits = 8
+    if photometric == "PALETTE COLOR":
+        try:
+            palette_bits = int(ds["RedPaletteColorLookupTableDescriptor"].value[2])
+        except Exception:
+            palette_bits = 8
+    fmt = PixelFormat(
+        int(rows), int(columns), samples, bits_allocated, bits_stored, int(representation or 0),
+        int(planar or 0), photometric, 16 if palette_bits > 8 else 8,
+    )
+    frame_bytes = rows * columns * 3 * fmt.dtype.itemsize
+    if frame_bytes > MAX_FRAME_BYTES:
+        raise InvalidHeaderError(
+            f"{element_name('Rows')} = {rows} x {element_name('Columns')} = {columns} gives a "
+            f"{frame_bytes / 2**20:.0f} MiB frame, above echolab's {MAX_FRAME_BYTES >> 20} MiB limit",
+            src,
+        )
+    return fmt
+
+
+def _palette_table(header: Header, fmt: PixelFormat) -> np.ndarray:
+    """The RGB value of every possible stored index, built once with pydicom's apply_color_lut."""
+    from pydicom.pixels import apply_color_lut
+
+    if fmt.bits_stored > 16:
+        raise InvalidHeaderError(f"{element_name('BitsStored')} = {fmt.bits_stored} is too deep for a palette", header.source)
+    indices = np.arange(1 << fmt.bits_stored, dtype=fmt.stored_dtype if not fmt.pixel_representation else np.int64)
+    try:
+        table = apply_color_lut(indices, header.dataset)
+    except Exception as exc:
+        raise PixelDataError(
+            f"the PALETTE COLOR lookup table cannot be used ({type(exc).__name__}: {str(exc)[:150]}); "
+            "(0028,1101-1103) descriptors and (0028,1201-1203) or (0028,1221-1223) data are needed",
+            header.source,
+        ) from exc
+    table = table[..., :3]
+    if not header.is_little_endian and "RedPaletteColorLookupTableData" in header.dataset and table.dtype.itemsize > 1:
+        # pydicom 3.0 reads non-segmented OW LUT data in native byte order; the file's is big endian
+        table = table.byteswap()
+    return np.ascontiguousarray(table.astype(fmt.dtype, copy=False))
+
+
+def pixel_source(header: Header, number_of_frames: int) -> PixelSource | None:
+    """Describe how to decode each frame of ``header``'s file; None when it has no pixel data."""
+    ds, src = header.dataset, header.source
+    in_memory = header.pixel_element is None
+    if in_memory and "PixelData" not in ds:
+        return None
+    fmt = pixel_format(header)
+    tsuid = header.transfer_syntax_uid
+    encapsulated = tsuid not in _NATIVE_SYNTAXES
+    big_endian = not header.is_little_endian
+    lut = _palette_table(header, fmt) if fmt.is_palette else None
+    if encapsulated:
+        check_decoder(tsuid, src)
+
+    if in_memory:
+        try:
+            buffer = bytes(ds.PixelData)
+        except Exception as exc:
+            raise PixelDataError(f"(7FE0,0010) Pixel Data cannot be read ({type(exc).__name__})", src) from exc
+        value_offset, value_length = 0, len(buffer)
+    else:
+        buffer = None
+        element = header.pixel_element
+        assert element is not None
+        value_offset, value_length = element.value_offset, element.length
+
+    base = PixelSource(src, buffer, tsuid, fmt, number_of_frames, big_endian, lut=lut)
+    with base.open_reader() as reader:
+        if encapsulated or value_length is None:
+            if not encapsulated:
+                raise PixelDataError(
+                    f"(7FE0,0010) Pixel Data has an undefined length but (0002,0010) Transfer Syntax UID = "
+                    f"{tsuid} is not a compressed syntax",
+                    src,
+                )
+            end = reader.size if value_length is None else min(reader.size, value_offset + value_length)
+            offsets, lengths = _extended_offsets(header)
+            frames = locate_encapsulated(
+                reader, value_offset, end, number_of_frames, endian=">" if big_endian else "<",
+                extended_offsets=offsets, extended_lengths=lengths, source=src,
+            )
+            return _replace(base, number_of_frames=len(frames.spans), spans=frames.spans)
+        frame_nbytes = _native_frame_nbytes(fmt)
+        available = min(value_length, max(0, reader.size - value_offset)) // frame_nbytes
+    if available < 1:
+        raise PixelDataError(
+            f"(7FE0,0010) Pixel Data holds {value_length} bytes, less than one "
+            f"{fmt.rows} x {fmt.columns} frame ({frame_nbytes} bytes)",
+            src,
+        )
+    if available < number_of_frames:
+        import warnings
+
+        from .errors import PixelDataWarning
+
+        warnings.warn(
+            f"{header.name}: (0028,0008) Number of Frames = {number_of_frames} but the pixel data holds "
+            f"only {available} whole frame(s); only those are used",
+            PixelDataWarning,
+            stacklevel=3,
+        )
+    swap = big_endian and fmt.bits_allocated == 8 and header.pixel_element is not None and header.pixel_element.vr == "OW"
+    return _replace(
+        base,
+        number_of_frames=min(available, number_of_frames),
+        native_offset=value_offset,
+        frame_nbytes=frame_nbytes,
+        swap_ow_bytes=swap,
+    )
+
+
+def _replace(source: PixelSource, **changes: object) -> PixelSource:
+    from dataclasses import replace
+
+    return replace(source, **changes)  # type: ignore[arg-type]
+
+
+def _native_frame_nbytes(fmt: PixelFormat) -> int:
+    nbytes = fmt.rows * fmt.columns * fmt.samples_per_pixel * (fmt.bits_allocated // 8)
+    if fmt.photometric_interpretation == "YBR_FULL_422":
+        nbytes = nbytes // 3 * 2
+    return nbytes
+
+
+def _extended_offsets(header: Header) -> tuple[list[int] | None, list[int] | None]:
+    ds = header.dataset
+    if "ExtendedOffsetTable" not in ds or "ExtendedOffsetTableLengths" not in ds:
+        return None, None
+    endian = ">" if not header.is_little_endian else "<"
+    try:
+        raw_offsets, raw_lengths = bytes(ds.ExtendedOffsetTable), bytes(ds.ExtendedOffsetTableLengths)
+        offsets = list(np.frombuffer(raw_offsets, dtype=f"{endian}u8").tolist())
+        lengths = list(np.frombuffer(raw_lengths, dtype=f"{endian}u8").tolist())
+    except Exception:
+        return None, None
+    return offsets, lengths
+
+
+class FrameArray(BackendArray):  # type: ignore[misc]
+    """Lazy ``(time, rows, columns[, channel])`` frames of the whole image or one region box.
+
+    Parameters
+    ----------
+    pixels
+        The file's :class:`PixelSource`.
+    box
+        Inclusive (x0, y0, x1, y1) image pixel box to crop every frame to; None for the image.
+    """
+
+    def __init__(self, pixels: PixelSource, box: tuple[int, int, int, int] | None = None) -> None:
+        self.pixels = pixels
+        x0, y0, x1, y1 = box if box is not None else (0, 0, pixels.fmt.columns - 1, pixels.fmt.rows - 1)
+        self.box = (x0, y0, x1, y1)
+        self.shape = (pixels.number_of_frames, y1 - y0 + 1, x1 - x0 + 1) + pixels.frame_shape[2:]
+        self.dtype = pixels.fmt.dtype
+
+    def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
+        return indexing.explicit_indexing_adapter(
+            key, self.shape, indexing.IndexingSupport.BASIC, self._raw_indexing_method
+        )
+
+    def _raw_indexing_method(self, key: tuple[int | slice, ...]) -> np.ndarray:
+        key = tuple(key) + (slice(None),) * (len(self.shape) - len(key))
+        time_key, row_key, column_key = key[:3]
+        frames = _positions(time_key, self.shape[0])
+        rows = _positions(row_key, self.shape[1])
+        columns = _positions(column_key, self.shape[2])
+        x0, y0 = self.box[0], self.box[1]
+        if not frames or not rows or not columns:
+            data = np.empty((len(frames), len(rows), len(columns)) + self.shape[3:], self.dtype)
+        else:
+            row_lo, row_hi = min(rows), max(rows)
+            col_lo, col_hi = min(columns), max(columns)
+            data = self.pixels.read(
+                frames, slice(y0 + row_lo, y0 + row_hi + 1), slice(x0 + col_lo, x0 + col_hi + 1)
+            )
+            data = _subselect(data, rows, row_lo, 1)
+            data = _subselect(data, columns, col_lo, 2)
+        result_key = tuple(0 if isinstance(k, (int, np.integer)) else slice(None) for k in key[:3])
+        return data[result_key + tuple(key[3:])]
+
+
+def _positions(key: int | slice, size: int) -> list[int]:
+    if isinstance(key, slice):
+        return list(range(size)[key])
+    index = int(key)
+    return [index + size if index < 0 else index]
+
+
+def _subselect(data: np.ndarray, positions: list[int], low: int, axis: int) -> np.ndarray:
+    relative = [p - low for p in positions]
+    if relative == list(range(relative[0], relative[0] + len(relative))):
+        return data[(slice(None),) * axis + (slice(relative[0], relative[0] + len(relative)),)]
+    return np.take(data, relative, axis=axis)
+
+
+def lazy_variable_data(array: FrameArray) -> indexing.MemoryCachedArray:
+    """Wrap a :class:`FrameArray` the way xarray's own backends do (lazy, cached once loaded)."""
+    return indexing.MemoryCachedArray(indexing.CopyOnWriteArray(indexing.LazilyIndexedArray(array)))
+

@@ -1,0 +1,345 @@
+"""Regions parsed from (0018,6011) Sequence of Ultrasound Regions (DICOM PS3.3 C.8.5.5).
+
+A :class:`Region` is a frozen description of one sequence item: its box in image pixels (absolute
+and inclusive, clipped to the image), its decoded enumerations, and one :class:`Axis` per
+direction that turns pixel indices into physical values with the standard's formula
+
+    value(pixel) = ReferencePhysicalValue + (pixel - (RegionMin + ReferencePixel)) * PhysicalDelta
+
+Parsing never raises for one bad item: problems that make a region unusable are collected in
+``Region.problems`` (and raised by :meth:`Region.check_usable`), recoverable oddities in
+``Region.notes``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydicom.dataset import Dataset
+
+from .codes import DataType, PhysicalUnits, RegionFlags, SpatialFormat
+from .conventions import PIXEL_UNITS, axis_long_name
+from .errors import InvalidHeaderError, RegionError
+from .header import element_name, get_float, get_int
+
+__all__ = ["Axis", "Region", "parse_regions"]
+
+_AXIS_KEYWORDS = {
+    "x": (
+        "PhysicalUnitsXDirection",
+        "PhysicalDeltaX",
+        "ReferencePixelX0",
+        "ReferencePixelPhysicalValueX",
+    ),
+    "y": (
+        "PhysicalUnitsYDirection",
+        "PhysicalDeltaY",
+        "ReferencePixelY0",
+        "ReferencePixelPhysicalValueY",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Axis:
+    """The calibration of one region direction.
+
+    Attributes
+    ----------
+    name
+        ``"x"`` (image columns) or ``"y"`` (image rows).
+    units
+        Physical units, or None when the axis is uncalibrated (then values are pixel offsets
+        from the region's top-left corner).
+    units_code
+        The raw (0018,6024/6026) code, None when absent.
+    delta
+        (0018,602C/602E) Physical Delta, signed, in ``units`` per pixel; None when absent.
+    region_min
+        The region's raw (0018,6018/601A) Min X0 / Y0, in image pixels.
+    reference_pixel
+        (0018,6020/6022) Reference Pixel X0 / Y0, relative to ``region_min`` (0 when absent).
+    reference_value
+        (0018,6028/602A) Reference Pixel Physical Value X / Y (0.0 when absent).
+    long_name
+        CF long_name of the axis ("depth", "time", "velocity", ...).
+    uncalibrated_reason
+        Why the axis fell back to pixels, naming the element; None when calibrated.
+    """
+
+    name: str
+    units: PhysicalUnits | None
+    units_code: int | None
+    delta: float | None
+    region_min: int
+    reference_pixel: int
+    reference_value: float
+    long_name: str
+    uncalibrated_reason: str | None = None
+
+    @property
+    def calibrated(self) -> bool:
+        """True when the axis carries physical values."""
+        return self.units is not None
+
+    @property
+    def unit(self) -> str:
+        """The ``units`` attr string ("cm", "s", "cm/s", "Hz", ... or "pixel")."""
+        return self.units.unit if self.units is not None else PIXEL_UNITS
+
+    @property
+    def reference_index(self) -> int:
+        """Absolute image pixel index of the reference pixel (``region_min + reference_pixel``)."""
+        return self.region_min + self.reference_pixel
+
+    def values(self, pixels: np.ndarray | int | float) -> np.ndarray:
+        """Physical values (or region pixel offsets when uncalibrated) at absolute image pixels."""
+        pixels = np.asarray(pixels, dtype=np.float64)
+        if self.units is None or self.delta is None:
+            return pixels - self.region_min
+        return self.reference_value + (pixels - self.reference_index) * self.delta
+
+    def pixels(self, values: np.ndarray | float) -> np.ndarray:
+        """Inverse of :meth:`values`: fractional absolute image pixel at physical ``values``."""
+        values = np.asarray(values, dtype=np.float64)
+        if self.units is None or self.delta is None:
+            return values + self.region_min
+        return self.reference_index + (values - self.reference_value) / self.delta
+
+
+@dataclass(frozen=True)
+class Region:
+    """One item of (0018,6011) Sequence of Ultrasound Regions.
+
+    Attributes
+    ----------
+    index
+        Item index in the sequence (the index users pass to ``region(i)``).
+    spatial_format_code, data_type_code
+        Raw (0018,6012) / (0018,6014) codes (None when absent).
+    flags
+        (0018,6016) Region Flags with bit fields decoded.
+    box
+        Raw (x0, y0, x1, y1): absolute, inclusive image pixel coordinates; None when absent.
+    clipped_box
+        ``box`` clipped to the image, None when the region is unusable.
+    x, y
+        Calibration of columns and rows.
+    problems
+        Reasons the region cannot be used (empty when usable).
+    notes
+        Recoverable oddities (clipping, uncalibrated axes), emitted as warnings on use.
+    """
+
+    index: int
+    spatial_format_code: int | None
+    data_type_code: int | None
+    flags: RegionFlags
+    box: tuple[int, int, int, int] | None
+    clipped_box: tuple[int, int, int, int] | None
+    x: Axis | None
+    y: Axis | None
+    problems: tuple[str, ...] = ()
+    notes: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def spatial_format(self) -> SpatialFormat | None:
+        """Decoded (0018,6012) Region Spatial Format, None when absent or unknown."""
+        return _enum_or_none(SpatialFormat, self.spatial_format_code)
+
+    @property
+    def data_type(self) -> DataType | None:
+        """Decoded (0018,6014) Region Data Type, None when absent or unknown."""
+        return _enum_or_none(DataType, self.data_type_code)
+
+    @property
+    def spatial_format_name(self) -> str:
+        """Label of the spatial format ("2D", "M-mode", "spectral", ...; "unknown (7)")."""
+        fmt = self.spatial_format
+        return fmt.label if fmt is not None else _unknown(self.spatial_format_code)
+
+    @property
+    def data_type_name(self) -> str:
+        """Label of the data type ("tissue", "PW spectral Doppler", "ECG trace", ...)."""
+        dtype = self.data_type
+        return dtype.label if dtype is not None else _unknown(self.data_type_code)
+
+    @property
+    def usable(self) -> bool:
+        """True when ``region(i)`` can build a DataArray for this region."""
+        return not self.problems
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns) of the clipped region; (0, 0) when unusable."""
+        if self.clipped_box is None:
+            return (0, 0)
+        x0, y0, x1, y1 = self.clipped_box
+        return (y1 - y0 + 1, x1 - x0 + 1)
+
+    def check_usable(self, source: str | None) -> None:
+        """Raise :class:`RegionError` naming every problem when the region is unusable."""
+        if self.problems:
+            raise RegionError(f"region {self.index} is unusable: " + "; ".join(self.problems), source)
+
+
+def _enum_or_none(enum_type: type, code: int | None):  # type: ignore[no-untyped-def]
+    if code is None:
+        return None
+    try:
+        return enum_type(code)
+    except ValueError:
+        return None
+
+
+def _unknown(code: int | None) -> str:
+    return "absent" if code is None else f"unknown ({code})"
+
+
+def parse_regions(dataset: Dataset, rows: int, columns: int, source: str | None) -> tuple[Region, ...]:
+    """Parse every item of (0018,6011) Sequence of Ultrasound Regions, in sequence order.
+
+    Items that cannot be used are still returned (with ``problems``), so that index ``i``
+    always means item ``i`` of the sequence.
+    """
+    try:
+        sequence = dataset["SequenceOfUltrasoundRegions"].value if "SequenceOfUltrasoundRegions" in dataset else None
+        items = list(sequence) if sequence else []
+    except Exception as exc:
+        raise InvalidHeaderError(
+            f"{element_name('SequenceOfUltrasoundRegions')} cannot be read ({type(exc).__name__})", source
+        ) from exc
+    return tuple(parse_region(item, index, rows, columns, source) for index, item in enumerate(items))
+
+
+def parse_region(item: Dataset, index: int, rows: int, columns: int, source: str | None) -> Region:
+    """Parse one item of (0018,6011); never raises for bad values (see ``Region.problems``)."""
+    problems: list[str] = []
+    notes: list[tuple[str, str]] = []
+
+    def read_int(keyword: str, required: bool = False) -> int | None:
+        try:
+            value = get_int(item, keyword, source)
+        except InvalidHeaderError as exc:
+            problems.append(exc.reason)
+            return None
+        if value is None and required:
+            problems.append(f"{element_name(keyword)} is missing; it is required (Type 1)")
+        return value
+
+    spatial_format = read_int("RegionSpatialFormat")
+    data_type = read_int("RegionDataType")
+    flags = RegionFlags(read_int("RegionFlags") or 0)
+    corner_keywords = ("RegionLocationMinX0", "RegionLocationMinY0", "RegionLocationMaxX1", "RegionLocationMaxY1")
+    corners = [read_int(keyword, required=True) for keyword in corner_keywords]
+
+    box: tuple[int, int, int, int] | None = None
+    clipped: tuple[int, int, int, int] | None = None
+    if all(c is not None for c in corners):
+        x0, y0, x1, y1 = (int(c) for c in corners)  # type: ignore[arg-type]
+        box = (x0, y0, x1, y1)
+        clipped = _clip_box(box, rows, columns, problems, notes)
+
+    x_axis = _parse_axis(item, "x", spatial_format, box, source, problems, notes)
+    y_axis = _parse_axis(item, "y", spatial_format, box, source, problems, notes)
+    return Region(
+        index=index,
+        spatial_format_code=spatial_format,
+        data_type_code=data_type,
+        flags=flags,
+        box=box,
+        clipped_box=clipped if not problems else None,
+        x=x_axis,
+        y=y_axis,
+        problems=tuple(problems),
+        notes=tuple(notes),
+    )
+
+
+def _clip_box(
+    box: tuple[int, int, int, int],
+    rows: int,
+    columns: int,
+    problems: list[str],
+    notes: list[tuple[str, str]],
+) -> tuple[int, int, int, int] | None:
+    x0, y0, x1, y1 = box
+    if x1 < x0:
+        problems.append(
+            f"{element_name('RegionLocationMaxX1')} = {x1} is left of "
+            f"{element_name('RegionLocationMinX0')} = {x0}; Max X1 must be >= Min X0"
+        )
+    if y1 < y0:
+        problems.append(
+            f"{element_name('RegionLocationMaxY1')} = {y1} is above "
+            f"{element_name('RegionLocationMinY0')} = {y0}; Max Y1 must be >= Min Y0"
+        )
+    if problems:
+        return None
+    if x0 > columns - 1 or y0 > rows - 1:
+        problems.append(
+            f"the box columns {x0}..{x1}, rows {y0}..{y1} lies wholly outside the "
+            f"{columns} x {rows} image (valid columns 0..{columns - 1}, rows 0..{rows - 1})"
+        )
+        return None
+    cx1, cy1 = min(x1, columns - 1), min(y1, rows - 1)
+    if (cx1, cy1) != (x1, y1):
+        overhang = []
+        if cx1 != x1:
+            overhang.append(f"{element_name('RegionLocationMaxX1')} = {x1} (last column is {columns - 1})")
+        if cy1 != y1:
+            overhang.append(f"{element_name('RegionLocationMaxY1')} = {y1} (last row is {rows - 1})")
+        notes.append(("clipped", "box overhangs the image and was clipped: " + ", ".join(overhang)))
+    return (x0, y0, cx1, cy1)
+
+
+def _parse_axis(
+    item: Dataset,
+    name: str,
+    spatial_format: int | None,
+    box: tuple[int, int, int, int] | None,
+    source: str | None,
+    problems: list[str],
+    notes: list[tuple[str, str]],
+) -> Axis | None:
+    units_kw, delta_kw, ref_pixel_kw, ref_value_kw = _AXIS_KEYWORDS[name]
+    fmt = _enum_or_none(SpatialFormat, spatial_format)
+    region_min = 0 if box is None else (box[0] if name == "x" else box[1])
+    try:
+        units_code = get_int(item, units_kw, source)
+        delta = get_float(item, delta_kw, source)
+        reference_pixel = get_int(item, ref_pixel_kw, source, default=0)
+        reference_value = get_float(item, ref_value_kw, source, default=0.0)
+    except InvalidHeaderError as exc:
+        problems.append(exc.reason)
+        return None
+    assert reference_pixel is not None and reference_value is not None
+
+    units = _enum_or_none(PhysicalUnits, units_code)
+    reason: str | None = None
+    if units_code is None:
+        reason = f"{element_name(units_kw)} is missing"
+    elif units is None:
+        reason = f"{element_name(units_kw)} = {units_code:#x} is not a known unit code (valid: 0x0..0xC)"
+    elif units is PhysicalUnits.NONE:
+        reason = f"{element_name(units_kw)} = 0 (none)"
+    elif delta is None:
+        reason = f"{element_name(delta_kw)} is missing"
+    elif delta == 0.0 or not math.isfinite(delta):
+        reason = f"{element_name(delta_kw)} = {delta} (a calibrated axis needs a non-zero delta)"
+    if reason is not None:
+        notes.append(("uncalibrated", f"{name} axis has no calibration, using pixel offsets: {reason}"))
+        units = None
+    return Axis(
+        name=name,
+        units=units,
+        units_code=units_code,
+        delta=delta,
+        region_min=region_min,
+        reference_pixel=reference_pixel,
+        reference_value=reference_value,
+        long_name=axis_long_name(units, name, fmt),
+        uncalibrated_reason=reason,
+    )

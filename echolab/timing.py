@@ -1,0 +1,159 @@
+"""Frame times from the Cine and Multi-frame modules (DICOM PS3.3 C.7.6.5, C.7.6.6).
+
+Precedence: the attribute(s) named by (0028,0009) Frame Increment Pointer, then (0018,1065)
+Frame Time Vector, (0018,1063) Frame Time, (0018,0040) Cine Rate and finally (0008,2144)
+Recommended Display Frame Rate. Without any of them the time axis holds frame indices: echolab
+never invents a frame rate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.multival import MultiValue
+
+from .errors import InvalidHeaderError
+from .header import element_name, get_float, get_float_list
+
+__all__ = ["FrameTiming", "frame_timing", "TimingSource"]
+
+FRAME_TIME = 0x00181063
+FRAME_TIME_VECTOR = 0x00181065
+
+
+class TimingSource:
+    """Names of the timing sources, as recorded in the ``timing_source`` attr."""
+
+    FRAME_TIME_VECTOR = element_name("FrameTimeVector")
+    FRAME_TIME = element_name("FrameTime")
+    CINE_RATE = element_name("CineRate")
+    RECOMMENDED_DISPLAY_FRAME_RATE = element_name("RecommendedDisplayFrameRate")
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class FrameTiming:
+    """Times of every frame and where they came from.
+
+    Attributes
+    ----------
+    times
+        Seconds from the first frame (frame indices when ``source`` is ``"none"``).
+    source
+        The element the times were computed from, e.g. "(0018,1063) Frame Time".
+    notes
+        Disagreements found on the way (emitted as :class:`~echolab.errors.TimingWarning`).
+    """
+
+    times: np.ndarray
+    source: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def has_timing(self) -> bool:
+        """True when ``times`` are in seconds."""
+        return self.source != TimingSource.NONE
+
+    @property
+    def frame_rate(self) -> float | None:
+        """Mean frames per second over the loop (None without timing or with one frame)."""
+        if not self.has_timing or len(self.times) < 2 or self.times[-1] <= self.times[0]:
+            return None
+        return float((len(self.times) - 1) / (self.times[-1] - self.times[0]))
+
+
+def frame_timing(dataset: Dataset, number_of_frames: int, source: str | None) -> FrameTiming:
+    """Return the frame times of a data set with ``number_of_frames`` frames."""
+    notes: list[str] = []
+    n = number_of_frames
+    cine_rate = _positive(dataset, "CineRate", source, notes)
+
+    for tag in _preferred_tags(dataset, source, notes):
+        times = _from_frame_time_vector(dataset, n, source, notes) if tag == FRAME_TIME_VECTOR else None
+        if tag == FRAME_TIME:
+            frame_time = _positive(dataset, "FrameTime", source, notes)
+            times = None if frame_time is None else np.arange(n, dtype=np.float64) * frame_time / 1000.0
+        if times is not None:
+            name = TimingSource.FRAME_TIME_VECTOR if tag == FRAME_TIME_VECTOR else TimingSource.FRAME_TIME
+            _check_cine_rate(times, cine_rate, name, notes)
+            return FrameTiming(times, name, tuple(notes))
+
+    if cine_rate is not None:
+        return FrameTiming(np.arange(n, dtype=np.float64) / cine_rate, TimingSource.CINE_RATE, tuple(notes))
+    display_rate = _positive(dataset, "RecommendedDisplayFrameRate", source, notes)
+    if display_rate is not None:
+        times = np.arange(n, dtype=np.float64) / display_rate
+        return FrameTiming(times, TimingSource.RECOMMENDED_DISPLAY_FRAME_RATE, tuple(notes))
+    return FrameTiming(np.arange(n, dtype=np.float64), TimingSource.NONE, tuple(notes))
+
+
+def _preferred_tags(dataset: Dataset, source: str | None, notes: list[str]) -> list[int]:
+    """Timing tags in order: those the Frame Increment Pointer names first, then the others."""
+    named: list[int] = []
+    try:
+        value = dataset["FrameIncrementPointer"].value if "FrameIncrementPointer" in dataset else None
+    except Exception:
+        notes.append(f"{element_name('FrameIncrementPointer')} cannot be read; ignored")
+        value = None
+    if value is not None and value != "":
+        values = list(value) if isinstance(value, (MultiValue, list, tuple)) else [value]
+        for tag in values:
+            try:
+                named.append(int(tag))
+            except (TypeError, ValueError):
+                notes.append(f"{element_name('FrameIncrementPointer')} holds {tag!r}, not a tag; ignored")
+    ordered = [t for t in named if t in (FRAME_TIME, FRAME_TIME_VECTOR)]
+    return ordered + [t for t in (FRAME_TIME_VECTOR, FRAME_TIME) if t not in ordered]
+
+
+def _positive(dataset: Dataset, keyword: str, source: str | None, notes: list[str]) -> float | None:
+    try:
+        value = get_float(dataset, keyword, source)
+    except InvalidHeaderError as exc:
+        notes.append(f"{exc.reason}; ignored")
+        return None
+    if value is None:
+        return None
+    if value <= 0:
+        notes.append(f"{element_name(keyword)} = {value:g} is not positive; ignored")
+        return None
+    return value
+
+
+def _from_frame_time_vector(dataset: Dataset, n: int, source: str | None, notes: list[str]) -> np.ndarray | None:
+    name = element_name("FrameTimeVector")
+    try:
+        increments = get_float_list(dataset, "FrameTimeVector", source)
+    except InvalidHeaderError as exc:
+        notes.append(f"{exc.reason}; ignored")
+        return None
+    if increments is None:
+        return None
+    if any(v < 0 for v in increments):
+        notes.append(f"{name} holds negative increments; ignored")
+        return None
+    if len(increments) == n:
+        if increments[0] != 0:
+            notes.append(f"{name} starts with {increments[0]:g} ms instead of 0; frame 0 is taken at 0 s")
+        steps = increments[1:]
+    elif len(increments) == n - 1:
+        notes.append(f"{name} has {len(increments)} values for {n} frames; taken as the increments after frame 0")
+        steps = increments
+    else:
+        notes.append(f"{name} has {len(increments)} values but there are {n} frames; ignored")
+        return None
+    return np.concatenate([[0.0], np.cumsum(np.asarray(steps, dtype=np.float64))]) / 1000.0
+
+
+def _check_cine_rate(times: np.ndarray, cine_rate: float | None, name: str, notes: list[str]) -> None:
+    if cine_rate is None or len(times) < 2 or times[-1] <= 0:
+        return
+    rate = (len(times) - 1) / times[-1]
+    if math.fabs(rate - cine_rate) > 1.0:
+        notes.append(
+            f"{element_name('CineRate')} = {cine_rate:g} frames/s disagrees with {name} "
+            f"({rate:.3f} frames/s); using {name}"
+        )
