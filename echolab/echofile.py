@@ -79,8 +79,9 @@ class EchoFile:
         self.number_of_frames: int = max(1, frames if frames is not None else 1)
         self.cine_rate: float | None = self._optional_float("CineRate")
         heart_rate = self._optional_float("HeartRate")
-        #: (0018,1088) Heart Rate in beats/min; None when absent or 0 ("not recorded").
-        self.heart_rate: float | None = heart_rate if heart_rate else None
+        #: (0018,1088) Heart Rate in beats/min; None when absent or not positive (0 and -1 mean
+        #: "not recorded" in real files).
+        self.heart_rate: float | None = heart_rate if heart_rate is not None and heart_rate > 0 else None
         self.timing: FrameTiming = frame_timing(ds, self.number_of_frames, src)
         for note in self.timing.notes:
             warnings.warn(f"{header.name}: {note}", TimingWarning, stacklevel=3)

@@ -237,15 +237,13 @@ def _short(exc: BaseException) -> str:
 
 
 def _raw(dataset: Dataset, keyword: str, source: str | None) -> Any:
-    try:
-        element = dataset[keyword]
-    except KeyError:
+    if keyword not in dataset:
         return None
-    except Exception as exc:  # a value pydicom cannot convert from its VR
-        raise InvalidHeaderError(f"{element_name(keyword)} cannot be read ({_short(exc)})", source) from exc
     try:
-        value = element.value
-    except Exception as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pydicom's VR validation; echolab reports its own
+            value = dataset[keyword].value
+    except Exception as exc:  # a value pydicom cannot convert from its VR
         raise InvalidHeaderError(f"{element_name(keyword)} cannot be read ({_short(exc)})", source) from exc
     if value is None or value == "" or (isinstance(value, (bytes, MultiValue, list)) and len(value) == 0):
         return None

@@ -1,0 +1,90 @@
+"""Shared fixtures: the real ultrasound files the suite runs over.
+
+Three sources: pydicom's bundled US examples, the ``pydicom-data`` package, and the folder
+``../shared/data/ultrasound`` beside the checkout (or ``$ECHOLAB_TEST_DATA``) with its
+``MANIFEST.tsv``. Tests over the shared folder are skipped cleanly when it is absent.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import pytest
+from pydicom.data import get_testdata_file
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("ECHOLAB_TEST_DATA", REPO.parent / "shared" / "data" / "ultrasound"))
+
+#: Ultrasound files of pydicom and pydicom-data (the latter is a test dependency).
+PACKAGE_FILES = [
+    "examples_ybr_color.dcm",
+    "examples_palette.dcm",
+    "examples_rgb_color.dcm",
+    "examples_jpeg2k.dcm",
+    "ExplVR_BigEnd.dcm",
+    "US1_UNCI.dcm",
+    "US1_UNCR.dcm",
+    "US1_J2KI.dcm",
+    "US1_J2KR.dcm",
+    "OBXXXX1A.dcm",
+    "OBXXXX1A_expb.dcm",
+    "OBXXXX1A_2frame.dcm",
+    "OBXXXX1A_expb_2frame.dcm",
+    "OBXXXX1A_rle.dcm",
+    "OBXXXX1A_rle_2frame.dcm",
+    "gdcm-US-ALOKA-16.dcm",
+    "gdcm-US-ALOKA-16_big.dcm",
+    "color3d_jpeg_baseline.dcm",
+    "JPGLosslessP14SV1_1s_1f_8b.dcm",
+    "color-pl.dcm",
+    "color-px.dcm",
+]
+
+
+def package_file(name: str) -> str:
+    path = get_testdata_file(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (pip install pydicom-data)")
+    return str(path)
+
+
+def manifest() -> list[dict[str, str]]:
+    """Rows of ``MANIFEST.tsv`` for files present in the shared folder (empty when absent)."""
+    path = SHARED / "MANIFEST.tsv"
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return [row for row in rows if (SHARED / row["filename"]).is_file()]
+
+
+_SKIP_SHARED = pytest.mark.skip(reason=f"shared test data not found at {SHARED}")
+
+
+def shared_params() -> list:
+    rows = manifest()
+    if not rows:
+        return [pytest.param(None, id="shared-data-absent", marks=_SKIP_SHARED)]
+    return [pytest.param(row, id=row["filename"]) for row in rows]
+
+
+def all_file_params() -> list:
+    """Every real file: ``(path_or_name, manifest_row_or_None)``; package files resolved lazily."""
+    params = [pytest.param(("package", name), id=name) for name in PACKAGE_FILES]
+    rows = manifest()
+    if rows:
+        params += [pytest.param(("shared", row["filename"]), id=row["filename"]) for row in rows]
+    else:
+        params.append(pytest.param(("shared", None), id="shared-data-absent", marks=_SKIP_SHARED))
+    return params
+
+
+def resolve(spec: tuple[str, str]) -> str:
+    kind, name = spec
+    return package_file(name) if kind == "package" else str(SHARED / name)
+
+
+#: Shared files that no installed decoder can read, by design (a clear error is the answer).
+UNDECODABLE = {"dcm4che__will-jxl.dcm"}

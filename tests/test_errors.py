@@ -1,0 +1,157 @@
+"""Bad input ends in an EcholabError naming the file (or a working result with a warning)."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import echolab
+
+from .conftest import package_file
+from .make import make_dataset, write_file
+
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
+)
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "error"),
+    [
+        ("empty.dcm", b"", echolab.NotDicomError),
+        ("notes.txt", b"Patient scanned at 10:00, echo normal.\n" * 20, echolab.NotDicomError),
+        ("image.png", PNG_BYTES, echolab.NotDicomError),
+        ("zeros.dcm", bytes(4096), echolab.NotDicomError),
+    ],
+)
+def test_not_dicom(tmp_path: Path, name: str, data: bytes, error: type) -> None:
+    path = _write(tmp_path, name, data)
+    with pytest.raises(error, match=name):
+        echolab.open(path)
+
+
+def test_directory_is_not_a_dicom_file(tmp_path: Path) -> None:
+    with pytest.raises(echolab.NotDicomError, match="directory"):
+        echolab.open(tmp_path)
+
+
+@pytest.mark.parametrize("keep", [132, 200, 400, 1000])
+def test_truncated_header(tmp_path: Path, keep: int) -> None:
+    data = Path(package_file("gdcm-US-ALOKA-16.dcm")).read_bytes()
+    path = _write(tmp_path, f"cut{keep}.dcm", data[:keep])
+    with pytest.raises(echolab.EcholabError, match=f"cut{keep}.dcm"):
+        f = echolab.open(path)
+        f.image().values
+
+
+@pytest.mark.parametrize("fraction", [0.3, 0.9, 0.999])
+def test_truncated_jpeg_pixel_data(tmp_path: Path, fraction: float) -> None:
+    data = Path(package_file("color3d_jpeg_baseline.dcm")).read_bytes()
+    path = _write(tmp_path, "cut.dcm", data[: int(len(data) * fraction)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", echolab.EcholabWarning)
+        f = echolab.open(path)
+        image = f.image()  # frames that are wholly present still decode
+    assert 0 < image.sizes["time"] <= 120
+    image.isel(time=0).values
+    try:
+        image.values
+    except echolab.PixelDataError as exc:
+        assert "cut.dcm" in str(exc)
+
+
+def test_truncated_native_pixel_data_keeps_whole_frames(tmp_path: Path) -> None:
+    data = Path(package_file("OBXXXX1A_2frame.dcm")).read_bytes()
+    path = _write(tmp_path, "cut.dcm", data[: len(data) - 1000])
+    with pytest.warns(echolab.PixelDataWarning, match="only 1 whole frame"):
+        image = echolab.open(path).image()
+    assert image.sizes["time"] == 1 and image.values.shape == (1, 600, 800, 3)
+
+
+def test_number_of_frames_larger_than_the_pixel_data(tmp_path: Path) -> None:
+    pixels = np.zeros((2, 48, 64), np.uint8)
+    path = write_file(tmp_path / "frames.dcm", rows=48, columns=64, frames=2, pixels=pixels)
+    from pydicom import dcmread
+
+    ds = dcmread(path)
+    ds.NumberOfFrames = 50
+    ds.save_as(path)
+    with pytest.warns(echolab.PixelDataWarning, match=r"\(0028,0008\) Number of Frames = 50"):
+        image = echolab.open(path).image()
+    assert image.sizes["time"] == 2
+
+
+def test_no_regions_leaves_the_image(tmp_path: Path) -> None:
+    f = echolab.open(write_file(tmp_path / "plain.dcm", rows=32, columns=40))
+    assert f.regions == ()
+    assert "No (0018,6011)" in f._repr_html_()
+    with pytest.raises(IndexError, match="has 0 item"):
+        f.region(0)
+    assert f.image().shape == (1, 32, 40)
+
+
+def test_no_pixel_data(tmp_path: Path) -> None:
+    ds = make_dataset(rows=8, columns=8)
+    del ds.PixelData
+    path = tmp_path / "header-only.dcm"
+    ds.save_as(path, enforce_file_format=True)
+    f = echolab.open(path)
+    with pytest.raises(echolab.PixelDataError, match=r"header-only.dcm: the file has no \(7FE0,0010\) Pixel Data"):
+        f.image()
+
+
+@pytest.mark.parametrize(
+    ("element", "value", "match"),
+    [
+        ("Rows", 0, r"\(0028,0010\) Rows = 0 is outside"),
+        ("BitsAllocated", 12, r"\(0028,0100\) Bits Allocated = 12 is not supported"),
+        ("PhotometricInterpretation", "CMYK", r"'CMYK' is not supported"),
+        ("SamplesPerPixel", 3, r"\(0028,0002\) Samples per Pixel = 3 does not fit"),
+    ],
+)
+def test_impossible_image_pixel_values(tmp_path: Path, element: str, value: object, match: str) -> None:
+    path = write_file(tmp_path / "bad.dcm", rows=8, columns=8, **{element: value})
+    with pytest.raises(echolab.InvalidHeaderError, match=match):
+        echolab.open(path).image()
+
+
+def test_huge_declared_frame_is_refused_before_allocating(tmp_path: Path) -> None:
+    path = write_file(tmp_path / "huge.dcm", rows=8, columns=8)
+    from pydicom import dcmread
+
+    ds = dcmread(path)
+    ds.Rows = ds.Columns = 65535
+    ds.SamplesPerPixel, ds.PhotometricInterpretation, ds.BitsAllocated, ds.BitsStored = 3, "RGB", 32, 32
+    ds.save_as(path)
+    with pytest.raises(echolab.InvalidHeaderError, match="MiB limit"):
+        echolab.open(path).image()
+
+
+def test_opening_never_changes_the_input_file() -> None:
+    path = Path(package_file("OBXXXX1A.dcm"))
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", echolab.EcholabWarning)
+        f = echolab.open(path)
+        f.region(0).values
+        f.image().values
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_errors_pickle_with_their_source() -> None:
+    import pickle
+
+    error = echolab.RegionError("region 2 is unusable", "clip.dcm")
+    restored = pickle.loads(pickle.dumps(error))
+    assert type(restored) is echolab.RegionError and str(restored) == str(error)

@@ -1,0 +1,110 @@
+"""Pixels: agreement with pydicom's own decode on every real file, laziness, dask, pickling."""
+
+from __future__ import annotations
+
+import pickle
+import warnings
+
+import numpy as np
+import pydicom
+import pydicom.uid as uids
+import pytest
+from pydicom.pixels import apply_color_lut
+
+import echolab
+from echolab.pixels import PixelSource
+
+from .conftest import UNDECODABLE, all_file_params, package_file, resolve
+
+_LOSSY = {uids.JPEGBaseline8Bit, uids.JPEGExtended12Bit, uids.JPEG2000}
+# pydicom 3.0 reads non-segmented 16-bit palette LUT data of big endian files in native byte
+# order; these files are compared with their little endian twins instead.
+_BIG_ENDIAN_TWINS = {"OBXXXX1A_expb.dcm": "OBXXXX1A.dcm", "OBXXXX1A_expb_2frame.dcm": "OBXXXX1A_2frame.dcm"}
+
+
+def _pydicom_reference(path: str) -> np.ndarray:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = pydicom.dcmread(path)
+        frames = int(ds.get("NumberOfFrames") or 1)
+        arr = ds.pixel_array
+    if ds.PhotometricInterpretation == "PALETTE COLOR":
+        arr = apply_color_lut(arr, ds)[..., :3]
+    if ds.PhotometricInterpretation == "MONOCHROME1":
+        arr = (1 << ds.BitsStored) - 1 - arr
+    return arr if frames > 1 else arr[None]
+
+
+@pytest.mark.parametrize("spec", all_file_params())
+def test_frames_equal_pydicom_decode(spec: tuple[str, str]) -> None:
+    if spec[1] in UNDECODABLE:
+        pytest.skip("no installed decoder reads this transfer syntax (covered by the contract test)")
+    path = resolve(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", echolab.EcholabWarning)
+        f = echolab.open(path)
+        ours = f.image().values
+    if spec[1] in _BIG_ENDIAN_TWINS:
+        reference = echolab.open(package_file(_BIG_ENDIAN_TWINS[spec[1]])).image().values
+    else:
+        reference = _pydicom_reference(path)
+    assert ours.shape == reference.shape and ours.dtype == reference.dtype
+    difference = np.abs(ours.astype(np.int64) - reference.astype(np.int64)).max()
+    tolerance = 8 if f.transfer_syntax_uid in _LOSSY else 0
+    assert difference <= tolerance
+    # one frame on demand equals the same frame of the full load
+    last = f.number_of_frames - 1
+    np.testing.assert_array_equal(f.image().isel(time=last).values, ours[last])
+
+
+def test_indexing_one_frame_decodes_only_that_frame(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded: list[int] = []
+    original = PixelSource.decode_frame
+
+    def counting(self, reader, index, out):  # type: ignore[no-untyped-def]
+        decoded.append(index)
+        return original(self, reader, index, out)
+
+    monkeypatch.setattr(PixelSource, "decode_frame", counting)
+    da = echolab.open(package_file("color3d_jpeg_baseline.dcm")).region(0)
+    assert decoded == []  # opening and building the DataArray decode nothing
+    frame = da.isel(time=42).values
+    assert decoded == [42] and frame.shape == (384, 512, 3)
+    decoded.clear()
+    da.isel(time=slice(10, 20, 3), y=slice(5, 50), x=7).values
+    assert decoded == [10, 13, 16, 19]
+
+
+def test_lazy_subsetting_matches_the_full_load() -> None:
+    da = echolab.open(package_file("color3d_jpeg_baseline.dcm")).region(0)
+    full = da.values
+    np.testing.assert_array_equal(da.isel(time=[3, 1], y=slice(None, None, -7), x=slice(2, 40, 3)).values,
+                                  full[[3, 1]][:, ::-7, 2:40:3])
+    np.testing.assert_array_equal(da.isel(time=-1, channel=1).values, full[-1, ..., 1])
+
+
+def test_chunks_give_a_dask_array_chunked_by_frame() -> None:
+    pytest.importorskip("dask")
+    f = echolab.open(package_file("color3d_jpeg_baseline.dcm"))
+    da = f.region(0, chunks={"time": 1})
+    assert da.chunks[0] == (1,) * 120
+    np.testing.assert_array_equal(da.isel(time=5).values, f.region(0).isel(time=5).values)
+    assert f.image(chunks=10).chunks[0] == (10,) * 12
+
+
+def test_pixel_source_pickles_without_a_file_handle() -> None:
+    source = echolab.open(package_file("color3d_jpeg_baseline.dcm")).pixels
+    restored = pickle.loads(pickle.dumps(source))
+    assert restored == source or restored.spans == source.spans
+    assert not any(hasattr(v, "fileno") for v in vars(restored).values())
+
+
+def test_big_endian_ow_palette_matches_little_endian_twin() -> None:
+    big = echolab.open(package_file("OBXXXX1A_expb_2frame.dcm")).image().values
+    little = echolab.open(package_file("OBXXXX1A_2frame.dcm")).image().values
+    np.testing.assert_array_equal(big, little)
+
+
+def test_palette_is_applied_to_rgb() -> None:
+    da = echolab.open(package_file("gdcm-US-ALOKA-16.dcm")).region(0)
+    assert da.dims == ("time", "y", "x", "channel") and da.channel.values.tolist() == ["R", "G", "B"]

@@ -1,0 +1,193 @@
+"""Regions: box semantics, the coordinate formula, units and enumerations, on real files first."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pytest
+from pydicom.dataset import Dataset
+
+import echolab
+from echolab.codes import DataType, PhysicalUnits, SpatialFormat
+from echolab.regions import parse_region
+
+from .conftest import SHARED, package_file, shared_params
+
+_REGION = re.compile(
+    r"\[(?P<i>\d+)\] sf=(?P<sf>\d+)\S* dt=(?P<dt>\d+)\S*.*?units=\((?P<ux>[^,]*),(?P<uy>[^)]*)\) "
+    r"delta=\((?P<dx>[^,]*),(?P<dy>[^)]*)\) refpix=\((?P<rx>[^,]*),(?P<ry>[^)]*)\) "
+    r"refphys=\((?P<px>[^,]*),(?P<py>[^)]*)\) bounds=\((?P<b>[^)]*)\)"
+)
+_UNITS = {"cm": "cm", "s": "s", "cm/s": "cm/s", "Hz": "Hz", "none": None, "": None}
+
+
+def _open_quiet(path: str) -> echolab.EchoFile:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", echolab.EcholabWarning)
+        return echolab.open(path)
+
+
+def test_philips_cx50_sector_centre_is_x0_at_column_460() -> None:
+    f = _open_quiet(package_file("OBXXXX1A.dcm"))
+    with pytest.warns(echolab.RegionClippedWarning, match=r"\(0018,601C\) Region Location Max X1 = 800"):
+        da = f.region(0)
+    assert da.x.swap_dims(x="column").sel(column=460).item() == 0.0
+    assert da.y.swap_dims(y="row").sel(row=96).item() == 0.0  # Min Y0 60 + Reference Pixel Y0 36
+    assert da.x.attrs == {"units": "cm", "long_name": "lateral distance"}
+    assert da.y.attrs == {"units": "cm", "long_name": "depth"}
+    assert da.sizes["x"] == 680  # 120..799 after clipping Max X1 = 800
+    np.testing.assert_allclose(np.diff(da.x), 0.0262288, rtol=1e-5)
+
+
+def test_philips_ecg_region_starts_at_the_image_left_edge() -> None:
+    f = _open_quiet(package_file("OBXXXX1A.dcm"))
+    with pytest.warns(echolab.UncalibratedAxisWarning):
+        ecg = f.region(1)
+    assert ecg.attrs["data_type"] == "ECG trace"
+    assert ecg.x.attrs["units"] == "s" and ecg.x.attrs["long_name"] == "time"
+    # Reference Pixel X0 = -176 with Min X0 = 176: time 0 at image column 0
+    assert float(ecg.x[0]) == pytest.approx(176 * 0.00964274, rel=1e-5)
+    assert ecg.y.attrs["units"] == "pixel"
+    assert list(ecg.y.values[:3]) == [0, 1, 2]
+
+
+def test_aloka_has_two_side_by_side_regions_of_392_by_304() -> None:
+    f = _open_quiet(package_file("gdcm-US-ALOKA-16.dcm"))
+    assert [r.box for r in f.regions[:2]] == [(32, 24, 335, 415), (336, 24, 639, 415)]
+    for index in (0, 1):
+        da = f.region(index)
+        assert da.sizes["y"] == 392 and da.sizes["x"] == 304
+        assert da.attrs["spatial_format"] == "2D"
+    assert f.regions[2].data_type is DataType.GRAY_BAR
+
+
+@pytest.mark.parametrize("row", shared_params())
+def test_regions_match_the_manifest(row: dict[str, str]) -> None:
+    f = _open_quiet(str(SHARED / row["filename"]))
+    expected = [m.groupdict() for m in _REGION.finditer(row["regions"])]
+    assert len(f.regions) == int(row["n_regions"] or 0) == len(expected)
+    for region, want in zip(f.regions, expected):
+        assert region.index == int(want["i"])
+        assert region.spatial_format_code == int(want["sf"])
+        assert region.data_type_code == int(want["dt"])
+        assert region.box == tuple(int(v) for v in want["b"].split(","))
+        for axis, unit_key, delta_key, ref_key, phys_key in (
+            (region.x, "ux", "dx", "rx", "px"),
+            (region.y, "uy", "dy", "ry", "py"),
+        ):
+            assert axis is not None
+            if want[delta_key]:
+                assert axis.delta == pytest.approx(float(want[delta_key]), rel=1e-5)
+            assert axis.reference_pixel == (int(want[ref_key]) if want[ref_key] else 0)
+            assert axis.reference_value == pytest.approx(float(want[phys_key]) if want[phys_key] else 0.0, rel=1e-5)
+            calibrated_unit = _UNITS.get(want[unit_key], want[unit_key])
+            if calibrated_unit and axis.delta:
+                assert axis.unit == calibrated_unit
+            else:
+                assert axis.unit == "pixel"
+
+
+def _item(**overrides: object) -> Dataset:
+    item = Dataset()
+    item.RegionSpatialFormat = 1
+    item.RegionDataType = 1
+    item.RegionFlags = 0
+    item.RegionLocationMinX0, item.RegionLocationMinY0 = 10, 20
+    item.RegionLocationMaxX1, item.RegionLocationMaxY1 = 109, 219
+    item.PhysicalUnitsXDirection = item.PhysicalUnitsYDirection = 3
+    item.PhysicalDeltaX = item.PhysicalDeltaY = 0.05
+    item.ReferencePixelX0, item.ReferencePixelY0 = 50, 0
+    for key, value in overrides.items():
+        if value is None:
+            delattr(item, key)
+        else:
+            setattr(item, key, value)
+    return item
+
+
+def test_formula_with_reference_pixel_and_value() -> None:
+    region = parse_region(_item(ReferencePixelPhysicalValueY=1.5), 0, 480, 640, None)
+    assert region.usable and region.shape == (200, 100)
+    assert region.x is not None and region.y is not None
+    np.testing.assert_allclose(region.x.values(np.array([10, 60, 109])), [-2.5, 0.0, 2.45])
+    np.testing.assert_allclose(region.y.values(np.array([20, 21])), [1.5, 1.55])
+    np.testing.assert_allclose(region.x.pixels(region.x.values(np.arange(10, 110))), np.arange(10, 110))
+
+
+def test_negative_delta_keeps_its_sign() -> None:
+    item = _item(
+        RegionSpatialFormat=3, RegionDataType=3, PhysicalUnitsYDirection=7, PhysicalDeltaY=-2.0,
+        ReferencePixelY0=100, PhysicalUnitsXDirection=4, PhysicalDeltaX=0.01,
+    )
+    region = parse_region(item, 0, 480, 640, None)
+    assert region.y is not None and region.y.unit == "cm/s" and region.y.long_name == "velocity"
+    np.testing.assert_allclose(region.y.values(np.array([20, 120, 219])), [200.0, 0.0, -198.0])
+    assert region.spatial_format is SpatialFormat.SPECTRAL and region.data_type is DataType.PW_SPECTRAL_DOPPLER
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"PhysicalUnitsXDirection": 0}, r"\(0018,6024\) Physical Units X Direction = 0 \(none\)"),
+        ({"PhysicalUnitsXDirection": 0x2A}, r"0x2a is not a known unit code"),
+        ({"PhysicalDeltaX": 0.0}, r"\(0018,602C\) Physical Delta X = 0.0"),
+        ({"PhysicalDeltaX": None}, r"\(0018,602C\) Physical Delta X is missing"),
+    ],
+)
+def test_uncalibrated_axis_falls_back_to_pixels(overrides: dict[str, object], reason: str) -> None:
+    region = parse_region(_item(**overrides), 0, 480, 640, None)
+    assert region.usable and region.x is not None
+    assert region.x.unit == "pixel" and not region.x.calibrated
+    np.testing.assert_array_equal(region.x.values(np.arange(10, 15)), [0, 1, 2, 3, 4])
+    assert re.search(reason, region.notes[0][1])
+
+
+def test_every_unit_code_has_a_unit_string() -> None:
+    assert [u.unit for u in PhysicalUnits] == [
+        "", "%", "dB", "cm", "s", "Hz", "dB/s", "cm/s", "cm2", "cm2/s", "cm3", "cm3/s", "deg",
+    ]
+
+
+def test_inverted_box_is_unusable_but_named() -> None:
+    region = parse_region(_item(RegionLocationMaxX1=5), 0, 480, 640, "clip.dcm")
+    assert not region.usable
+    with pytest.raises(echolab.RegionError, match=r"clip.dcm: region 0 .*\(0018,601C\) Region Location Max X1 = 5"):
+        region.check_usable("clip.dcm")
+
+
+def test_box_outside_the_image_is_unusable_and_overhang_is_clipped() -> None:
+    outside = parse_region(_item(RegionLocationMinX0=700, RegionLocationMaxX1=800), 0, 480, 640, None)
+    assert not outside.usable and "wholly outside" in outside.problems[0]
+    overhang = parse_region(_item(RegionLocationMaxY1=500), 0, 480, 640, None)
+    assert overhang.usable and overhang.clipped_box == (10, 20, 109, 479)
+    assert overhang.notes[0][0] == "clipped"
+
+
+def test_missing_and_malformed_elements_make_only_that_region_unusable() -> None:
+    missing = parse_region(_item(RegionLocationMaxY1=None), 0, 480, 640, None)
+    assert not missing.usable and "(0018,601E) Region Location Max Y1 is missing" in missing.problems[0]
+    bad = _item()
+    bad.PhysicalDeltaX = [0.1, 0.2]
+    region = parse_region(bad, 0, 480, 640, None)
+    assert not region.usable and "has 2 values" in region.problems[0]
+
+
+def test_other_regions_still_work_when_one_is_unusable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from .make import write_file
+
+    path = write_file(tmp_path / "two.dcm", regions=[_item(), _item(RegionLocationMaxX1=1)])
+    f = echolab.open(path)
+    assert f.region(0).sizes == {"time": 1, "y": 200, "x": 100}
+    with pytest.raises(echolab.RegionError):
+        f.region(1)
+
+
+def test_region_flags_are_decoded() -> None:
+    region = parse_region(_item(RegionFlags=0b10111), 0, 480, 640, None)
+    assert region.flags.priority.name == "LOW"
+    assert region.flags.scaling_protection
+    assert region.flags.doppler_scale_type.name == "FREQUENCY"
+    assert region.flags.scrolling.label == "sweeping"
+
