@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pydicom.uid as uids
@@ -266,7 +266,22 @@ def _palette_table(header: Header, fmt: PixelFormat) -> np.ndarray:
     if not header.is_little_endian and "RedPaletteColorLookupTableData" in header.dataset and table.dtype.itemsize > 1:
         # pydicom 3.0 reads non-segmented OW LUT data in native byte order; the file's is big endian
         table = table.byteswap()
-    return np.ascontiguousarray(table.astype(fmt.dtype, copy=False))
+    return np.ascontiguousarray(_as_8bit_if_exact(table))
+
+
+def _as_8bit_if_exact(table: np.ndarray) -> np.ndarray:
+    """16-bit palette entries that are exact 8-bit values (v * 256 or v * 257) become uint8.
+
+    Scanners write 8-bit colours into 16-bit LUTs; as uint8 the RGB frames display directly
+    (matplotlib, widgets) and take half the memory, with no value lost.
+    """
+    if table.dtype != np.uint16:
+        return table
+    if not np.any(table & 0xFF):
+        return (table >> 8).astype(np.uint8)
+    if not np.any(table % 257):
+        return (table // 257).astype(np.uint8)
+    return table
 
 
 def pixel_source(header: Header, number_of_frames: int) -> PixelSource | None:
@@ -280,6 +295,8 @@ def pixel_source(header: Header, number_of_frames: int) -> PixelSource | None:
     encapsulated = tsuid not in _NATIVE_SYNTAXES
     big_endian = not header.is_little_endian
     lut = _palette_table(header, fmt) if fmt.is_palette else None
+    if lut is not None and lut.dtype != fmt.dtype:
+        fmt = _replace_format(fmt, palette_bits=8 * lut.dtype.itemsize)
     if encapsulated:
         check_decoder(tsuid, src)
 
@@ -341,9 +358,11 @@ def pixel_source(header: Header, number_of_frames: int) -> PixelSource | None:
 
 
 def _replace(source: PixelSource, **changes: object) -> PixelSource:
-    from dataclasses import replace
-
     return replace(source, **changes)  # type: ignore[arg-type]
+
+
+def _replace_format(fmt: PixelFormat, **changes: object) -> PixelFormat:
+    return replace(fmt, **changes)  # type: ignore[arg-type]
 
 
 def _native_frame_nbytes(fmt: PixelFormat) -> int:

@@ -44,7 +44,7 @@ PACKAGE_FILES = [
 
 
 def package_file(name: str) -> str:
-    path = get_testdata_file(name)
+    path = get_testdata_file(name, download=False)
     if path is None:
         pytest.skip(f"{name} is not installed (pip install pydicom-data)")
     return str(path)

@@ -48,6 +48,11 @@ def test_frames_equal_pydicom_decode(spec: tuple[str, str]) -> None:
         reference = echolab.open(package_file(_BIG_ENDIAN_TWINS[spec[1]])).image().values
     else:
         reference = _pydicom_reference(path)
+    if ours.dtype == np.uint8 and reference.dtype == np.uint16:
+        # 16-bit palette entries holding 8-bit colours come out as uint8, exactly
+        scale = 256 if not np.any(reference & 0xFF) else 257
+        assert not np.any(reference % scale)
+        reference = (reference // scale).astype(np.uint8)
     assert ours.shape == reference.shape and ours.dtype == reference.dtype
     difference = np.abs(ours.astype(np.int64) - reference.astype(np.int64)).max()
     tolerance = 8 if f.transfer_syntax_uid in _LOSSY else 0
