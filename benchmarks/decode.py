@@ -90,7 +90,9 @@ def main() -> int:
         path, encoded = make_long_cine(args.frames, Path(folder))
         n = len(encoded)
         rows, columns = 480, 640
-        print(f"cine: {n} frames of {columns}x{rows} JPEG Baseline YBR_FULL_422 ({path.stat().st_size / 2**20:.1f} MiB)")
+        print(
+            f"cine: {n} frames of {columns}x{rows} JPEG Baseline YBR_FULL_422 ({path.stat().st_size / 2**20:.1f} MiB)"
+        )
 
         buffer = np.empty((rows, columns, 3), np.uint8)
 
@@ -117,7 +119,8 @@ def main() -> int:
             print(f"{label:38s} {fps:10.1f} {fps / reference_fps:12.2f}")
         print(f"echolab vs plain pydicom: {echolab_fps / pydicom_fps:.1f} x faster")
         print(f"echolab open + one frame: {one_frame_ms:.2f} ms")
-        print(f"echolab full-load peak memory: {memory:.3f} x the decoded array ({n * rows * columns * 3 / 2**20:.0f} MiB)")
+        decoded_mib = n * rows * columns * 3 / 2**20
+        print(f"echolab full-load peak memory: {memory:.3f} x the decoded array ({decoded_mib:.0f} MiB)")
         results += [
             ("full load >= 0.8 x libjpeg-turbo one core", echolab_fps / reference_fps >= 0.8),
             ("open + one frame < 5 ms", one_frame_ms < 5.0),

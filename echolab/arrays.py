@@ -102,7 +102,9 @@ def image_dataarray(pixels: PixelSource, timing: FrameTiming, file_attrs: dict[s
     coords = _time_coords(timing, array.shape[0])
     coords["row"] = ("row", np.arange(pixels.fmt.rows, dtype=np.int64), {"long_name": "image row", "units": "pixel"})
     coords["column"] = (
-        "column", np.arange(pixels.fmt.columns, dtype=np.int64), {"long_name": "image column", "units": "pixel"},
+        "column",
+        np.arange(pixels.fmt.columns, dtype=np.int64),
+        {"long_name": "image column", "units": "pixel"},
     )
     if pixels.fmt.is_colour:
         coords["channel"] = ("channel", list(CHANNELS))
@@ -112,7 +114,11 @@ def image_dataarray(pixels: PixelSource, timing: FrameTiming, file_attrs: dict[s
 
 
 def file_attrs(
-    *, source: str | None, sop_instance_uid: str | None, timing: FrameTiming, transfer_syntax_uid: str,
+    *,
+    source: str | None,
+    sop_instance_uid: str | None,
+    timing: FrameTiming,
+    transfer_syntax_uid: str,
     photometric_interpretation: str | None,
 ) -> dict[str, Any]:
     """Attrs every array of one file carries (no patient or institution identifiers)."""

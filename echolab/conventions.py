@@ -43,9 +43,7 @@ _LONG_NAMES: dict[PhysicalUnits, str] = {
 }
 
 
-def axis_long_name(
-    units: PhysicalUnits | None, axis: str, spatial_format: SpatialFormat | None
-) -> str:
+def axis_long_name(units: PhysicalUnits | None, axis: str, spatial_format: SpatialFormat | None) -> str:
     """Return the CF ``long_name`` of a region axis.
 
     Parameters

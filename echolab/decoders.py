@@ -28,7 +28,7 @@ from .errors import MissingDecoderError, PixelDataError
 __all__ = ["PixelFormat", "decode_encapsulated", "decode_native", "install_hint", "check_decoder"]
 
 _JPEG_8BIT = (uids.JPEGBaseline8Bit, uids.JPEGExtended12Bit)
-_INSTALL_HINTS = {
+_INSTALL_HINTS: dict[str, str] = {
     uids.JPEGBaseline8Bit: "pip install simplejpeg (or pillow)",
     uids.JPEGExtended12Bit: "pip install 'echolab[gpl]' (pylibjpeg-libjpeg, GPLv3) or python-gdcm",
     uids.JPEGLossless: "pip install 'echolab[gpl]' (pylibjpeg-libjpeg, GPLv3) or python-gdcm",
@@ -209,7 +209,10 @@ def _fast_jpeg_applies(tsuid: str, fmt: PixelFormat) -> bool:
         and fmt.bits_allocated == 8
         and (
             (fmt.samples_per_pixel == 3 and fmt.photometric_interpretation.startswith("YBR_FULL"))
-            or (fmt.samples_per_pixel == 1 and fmt.photometric_interpretation in ("MONOCHROME2", "MONOCHROME1", "PALETTE COLOR"))
+            or (
+                fmt.samples_per_pixel == 1
+                and fmt.photometric_interpretation in ("MONOCHROME2", "MONOCHROME1", "PALETTE COLOR")
+            )
         )
     )
 

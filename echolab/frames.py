@@ -21,8 +21,8 @@ __all__ = ["ByteReader", "FileReader", "BufferReader", "EncapsulatedFrames", "lo
 ITEM = 0xFFFEE000
 SEQUENCE_DELIMITER = 0xFFFEE0DD
 UNDEFINED = 0xFFFFFFFF
-# first bytes of a JPEG / JPEG-LS (SOI) and a JPEG 2000 codestream (SOC) or JP2 box
-_FRAME_START_MARKERS = (b"\xff\xd8", b"\xff\x4f", b"\x00\x00")
+# first bytes of a JPEG / JPEG-LS frame (SOI) and of a JPEG 2000 codestream (SOC)
+_FRAME_START_MARKERS = (b"\xff\xd8", b"\xff\x4f")
 
 
 class ByteReader(Protocol):
@@ -38,6 +38,10 @@ class ByteReader(Protocol):
 
     def close(self) -> None:
         """Release the underlying resource."""
+
+    def __enter__(self) -> ByteReader: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 class FileReader:
@@ -148,7 +152,7 @@ def locate_encapsulated(
     first_fragment = start + 8 + bot_length
 
     if extended_offsets and extended_lengths and len(extended_offsets) == len(extended_lengths):
-        spans = tuple((first_fragment + o, n + 8) for o, n in zip(extended_offsets, extended_lengths))
+        spans = tuple((first_fragment + o, n + 8) for o, n in zip(extended_offsets, extended_lengths, strict=True))
         if all(o + n <= end for o, n in spans):
             return _check_count(EncapsulatedFrames(spans, "extended offset table"), number_of_frames, source)
         _warn("(7FE0,0001) Extended Offset Table points past the pixel data; scanning fragments instead", source)
@@ -156,12 +160,12 @@ def locate_encapsulated(
     if bot_length:
         count = bot_length // 4
         offsets = list(struct.unpack(f"{endian}{count}L", reader.read(start + 8, bot_length)))
-        if offsets[0] == 0 and all(b > a for a, b in zip(offsets, offsets[1:])):
+        if offsets[0] == 0 and all(b > a for a, b in zip(offsets, offsets[1:], strict=False)):
             last_start = first_fragment + offsets[-1]
             last_end = _scan_end(reader, last_start, end, endian, source)
             if last_end is not None and all(first_fragment + o < last_end for o in offsets):
                 starts = [first_fragment + o for o in offsets]
-                spans = tuple((s, e - s) for s, e in zip(starts, starts[1:] + [last_end]))
+                spans = tuple((s, e - s) for s, e in zip(starts, starts[1:] + [last_end], strict=True))
                 return _check_count(EncapsulatedFrames(spans, "basic offset table"), number_of_frames, source)
         _warn("the Basic Offset Table is inconsistent with the fragments; scanning fragments instead", source)
 
@@ -212,7 +216,7 @@ def _scan_end(reader: ByteReader, offset: int, end: int, endian: str, source: st
 def _group_by_start_marker(reader: ByteReader, fragments: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     groups: list[list[tuple[int, int]]] = []
     for offset, length in fragments:
-        starts_frame = reader.read(offset, 2) in _FRAME_START_MARKERS[:2]
+        starts_frame = reader.read(offset, 2) in _FRAME_START_MARKERS
         if starts_frame or not groups:
             groups.append([])
         groups[-1].append((offset, length))

@@ -10,6 +10,7 @@ the GIL).
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -20,7 +21,7 @@ from xarray.backends import BackendArray
 from xarray.core import indexing
 
 from .decoders import PixelFormat, check_decoder, decode_encapsulated, decode_native
-from .errors import InvalidHeaderError, PixelDataError
+from .errors import InvalidHeaderError, PixelDataError, PixelDataWarning
 from .frames import BufferReader, ByteReader, FileReader, join_fragments, locate_encapsulated
 from .header import Header, element_name, get_int, get_str
 
@@ -29,7 +30,12 @@ __all__ = ["PixelSource", "FrameArray", "pixel_source", "lazy_variable_data", "M
 #: Largest decoded frame echolab will allocate (bytes); larger headers are refused as corrupt.
 MAX_FRAME_BYTES = 1 << 30
 _NATIVE_SYNTAXES = frozenset(
-    {uids.ImplicitVRLittleEndian, uids.ExplicitVRLittleEndian, uids.ExplicitVRBigEndian, uids.DeflatedExplicitVRLittleEndian}
+    {
+        uids.ImplicitVRLittleEndian,
+        uids.ExplicitVRLittleEndian,
+        uids.ExplicitVRBigEndian,
+        uids.DeflatedExplicitVRLittleEndian,
+    }
 )
 _KNOWN_PHOTOMETRIC = {
     "MONOCHROME1": 1,
@@ -172,7 +178,7 @@ class PixelSource:
         if not plain:
             return False
         offset = self.native_offset + frames[0] * self.frame_nbytes
-        got = reader.readinto(offset, memoryview(out.reshape(-1).view(np.uint8)))
+        got = reader.readinto(offset, memoryview(out.reshape(-1).view(np.uint8)))  # type: ignore[arg-type]
         if got < out.nbytes:
             raise PixelDataError(f"the pixel data is truncated: {got} of {out.nbytes} bytes present", self.source)
         if self.big_endian and out.dtype.itemsize > 1:
@@ -234,8 +240,15 @@ def pixel_format(header: Header) -> PixelFormat:
         except Exception:
             palette_bits = 8
     fmt = PixelFormat(
-        int(rows), int(columns), samples, bits_allocated, bits_stored, int(representation or 0),
-        int(planar or 0), photometric, 16 if palette_bits > 8 else 8,
+        int(rows),
+        int(columns),
+        samples,
+        bits_allocated,
+        bits_stored,
+        int(representation or 0),
+        int(planar or 0),
+        photometric,
+        16 if palette_bits > 8 else 8,
     )
     frame_bytes = rows * columns * 3 * fmt.dtype.itemsize
     if frame_bytes > MAX_FRAME_BYTES:
@@ -252,7 +265,10 @@ def _palette_table(header: Header, fmt: PixelFormat) -> np.ndarray:
     from pydicom.pixels import apply_color_lut
 
     if fmt.bits_stored > 16:
-        raise InvalidHeaderError(f"{element_name('BitsStored')} = {fmt.bits_stored} is too deep for a palette", header.source)
+        raise InvalidHeaderError(
+            f"{element_name('BitsStored')} = {fmt.bits_stored} is too deep for a palette (valid: up to 16)",
+            header.source,
+        )
     indices = np.arange(1 << fmt.bits_stored, dtype=fmt.stored_dtype if not fmt.pixel_representation else np.int64)
     try:
         table = apply_color_lut(indices, header.dataset)
@@ -300,6 +316,8 @@ def pixel_source(header: Header, number_of_frames: int) -> PixelSource | None:
     if encapsulated:
         check_decoder(tsuid, src)
 
+    buffer: bytes | None
+    value_length: int | None
     if in_memory:
         try:
             buffer = bytes(ds.PixelData)
@@ -324,8 +342,14 @@ def pixel_source(header: Header, number_of_frames: int) -> PixelSource | None:
             end = reader.size if value_length is None else min(reader.size, value_offset + value_length)
             offsets, lengths = _extended_offsets(header)
             frames = locate_encapsulated(
-                reader, value_offset, end, number_of_frames, endian=">" if big_endian else "<",
-                extended_offsets=offsets, extended_lengths=lengths, source=src,
+                reader,
+                value_offset,
+                end,
+                number_of_frames,
+                endian=">" if big_endian else "<",
+                extended_offsets=offsets,
+                extended_lengths=lengths,
+                source=src,
             )
             return _replace(base, number_of_frames=len(frames.spans), spans=frames.spans)
         frame_nbytes = _native_frame_nbytes(fmt)
@@ -337,17 +361,15 @@ def pixel_source(header: Header, number_of_frames: int) -> PixelSource | None:
             src,
         )
     if available < number_of_frames:
-        import warnings
-
-        from .errors import PixelDataWarning
-
         warnings.warn(
             f"{header.name}: (0028,0008) Number of Frames = {number_of_frames} but the pixel data holds "
             f"only {available} whole frame(s); only those are used",
             PixelDataWarning,
             stacklevel=3,
         )
-    swap = big_endian and fmt.bits_allocated == 8 and header.pixel_element is not None and header.pixel_element.vr == "OW"
+    swap = (
+        big_endian and fmt.bits_allocated == 8 and header.pixel_element is not None and header.pixel_element.vr == "OW"
+    )
     return _replace(
         base,
         number_of_frames=min(available, number_of_frames),
@@ -421,9 +443,7 @@ class FrameArray(BackendArray):  # type: ignore[misc]
         else:
             row_lo, row_hi = min(rows), max(rows)
             col_lo, col_hi = min(columns), max(columns)
-            data = self.pixels.read(
-                frames, slice(y0 + row_lo, y0 + row_hi + 1), slice(x0 + col_lo, x0 + col_hi + 1)
-            )
+            data = self.pixels.read(frames, slice(y0 + row_lo, y0 + row_hi + 1), slice(x0 + col_lo, x0 + col_hi + 1))
             data = _subselect(data, rows, row_lo, 1)
             data = _subselect(data, columns, col_lo, 2)
         result_key = tuple(0 if isinstance(k, (int, np.integer)) else slice(None) for k in key[:3])
@@ -446,5 +466,5 @@ def _subselect(data: np.ndarray, positions: list[int], low: int, axis: int) -> n
 
 def lazy_variable_data(array: FrameArray) -> indexing.MemoryCachedArray:
     """Wrap a :class:`FrameArray` the way xarray's own backends do (lazy, cached once loaded)."""
-    return indexing.MemoryCachedArray(indexing.CopyOnWriteArray(indexing.LazilyIndexedArray(array)))
-
+    lazy = indexing.LazilyIndexedArray(array)
+    return indexing.MemoryCachedArray(indexing.CopyOnWriteArray(lazy))  # type: ignore[arg-type]

@@ -83,8 +83,9 @@ def test_indexing_one_frame_decodes_only_that_frame(monkeypatch: pytest.MonkeyPa
 def test_lazy_subsetting_matches_the_full_load() -> None:
     da = echolab.open(package_file("color3d_jpeg_baseline.dcm")).region(0)
     full = da.values
-    np.testing.assert_array_equal(da.isel(time=[3, 1], y=slice(None, None, -7), x=slice(2, 40, 3)).values,
-                                  full[[3, 1]][:, ::-7, 2:40:3])
+    np.testing.assert_array_equal(
+        da.isel(time=[3, 1], y=slice(None, None, -7), x=slice(2, 40, 3)).values, full[[3, 1]][:, ::-7, 2:40:3]
+    )
     np.testing.assert_array_equal(da.isel(time=-1, channel=1).values, full[-1, ..., 1])
 
 

@@ -68,7 +68,7 @@ def test_regions_match_the_manifest(row: dict[str, str]) -> None:
     f = _open_quiet(str(SHARED / row["filename"]))
     expected = [m.groupdict() for m in _REGION.finditer(row["regions"])]
     assert len(f.regions) == int(row["n_regions"] or 0) == len(expected)
-    for region, want in zip(f.regions, expected):
+    for region, want in zip(f.regions, expected, strict=True):
         assert region.index == int(want["i"])
         assert region.spatial_format_code == int(want["sf"])
         assert region.data_type_code == int(want["dt"])
@@ -118,8 +118,13 @@ def test_formula_with_reference_pixel_and_value() -> None:
 
 def test_negative_delta_keeps_its_sign() -> None:
     item = _item(
-        RegionSpatialFormat=3, RegionDataType=3, PhysicalUnitsYDirection=7, PhysicalDeltaY=-2.0,
-        ReferencePixelY0=100, PhysicalUnitsXDirection=4, PhysicalDeltaX=0.01,
+        RegionSpatialFormat=3,
+        RegionDataType=3,
+        PhysicalUnitsYDirection=7,
+        PhysicalDeltaY=-2.0,
+        ReferencePixelY0=100,
+        PhysicalUnitsXDirection=4,
+        PhysicalDeltaX=0.01,
     )
     region = parse_region(item, 0, 480, 640, None)
     assert region.y is not None and region.y.unit == "cm/s" and region.y.long_name == "velocity"
@@ -146,7 +151,19 @@ def test_uncalibrated_axis_falls_back_to_pixels(overrides: dict[str, object], re
 
 def test_every_unit_code_has_a_unit_string() -> None:
     assert [u.unit for u in PhysicalUnits] == [
-        "", "%", "dB", "cm", "s", "Hz", "dB/s", "cm/s", "cm2", "cm2/s", "cm3", "cm3/s", "deg",
+        "",
+        "%",
+        "dB",
+        "cm",
+        "s",
+        "Hz",
+        "dB/s",
+        "cm/s",
+        "cm2",
+        "cm2/s",
+        "cm3",
+        "cm3/s",
+        "deg",
     ]
 
 
@@ -190,4 +207,3 @@ def test_region_flags_are_decoded() -> None:
     assert region.flags.scaling_protection
     assert region.flags.doppler_scale_type.name == "FREQUENCY"
     assert region.flags.scrolling.label == "sweeping"
-

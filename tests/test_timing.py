@@ -30,8 +30,7 @@ def test_frame_increment_pointer_to_frame_time_vector() -> None:
 
 
 def test_pointer_with_several_tags_including_a_private_one() -> None:
-    ds = _ds(FrameIncrementPointer=[Tag(0x0019, 0x1010), Tag("FrameTime")], FrameTime=50.0,
-             FrameTimeVector=[0, 10, 10])
+    ds = _ds(FrameIncrementPointer=[Tag(0x0019, 0x1010), Tag("FrameTime")], FrameTime=50.0, FrameTimeVector=[0, 10, 10])
     timing = frame_timing(ds, 3, None)
     np.testing.assert_allclose(timing.times, [0.0, 0.05, 0.10])
     assert timing.source == TimingSource.FRAME_TIME
