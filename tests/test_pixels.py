@@ -114,3 +114,29 @@ def test_big_endian_ow_palette_matches_little_endian_twin() -> None:
 def test_palette_is_applied_to_rgb() -> None:
     da = echolab.open(package_file("gdcm-US-ALOKA-16.dcm")).region(0)
     assert da.dims == ("time", "y", "x", "channel") and da.channel.values.tolist() == ["R", "G", "B"]
+
+
+def test_missing_decoder_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pydicom.pixels
+
+    from echolab import decoders
+
+    class Unavailable:
+        is_available = False
+
+    monkeypatch.setattr(pydicom.pixels, "get_decoder", lambda uid: Unavailable())
+    path = package_file("US1_J2KR.dcm")
+    with pytest.raises(echolab.MissingDecoderError, match=r"US1_J2KR.dcm: .*pylibjpeg-openjpeg.*gdcmconv --raw"):
+        echolab.open(path).image()
+    assert "pylibjpeg-libjpeg" in decoders.install_hint(uids.JPEGLosslessSV1)
+    assert "pyjpegls" in decoders.install_hint(uids.JPEGLSLossless)
+
+
+def test_jpeg_without_simplejpeg_falls_back_to_pillow(monkeypatch: pytest.MonkeyPatch) -> None:
+    from echolab import decoders
+
+    path = package_file("color3d_jpeg_baseline.dcm")
+    fast = echolab.open(path).image().isel(time=9).values
+    monkeypatch.setattr(decoders, "_simplejpeg", None)
+    fallback = echolab.open(path).image().isel(time=9).values
+    assert np.abs(fast.astype(int) - fallback.astype(int)).max() <= 8
