@@ -218,12 +218,19 @@ def pixel_format(header: Header) -> PixelFormat:
             src,
         )
     if _KNOWN_PHOTOMETRIC[photometric] != samples:
-        raise InvalidHeaderError(
-            f"{element_name('SamplesPerPixel')} = {samples} does not fit "
-            f"{element_name('PhotometricInterpretation')} = {photometric} "
-            f"(which needs {_KNOWN_PHOTOMETRIC[photometric]})",
-            src,
+        if samples not in (1, 3):
+            raise InvalidHeaderError(
+                f"{element_name('SamplesPerPixel')} = {samples} is not supported (valid: 1 or 3)", src
+            )
+        # a mislabelled file: trust the sample count, which fixes the pixel data layout
+        replacement = "MONOCHROME2" if samples == 1 else "RGB"
+        warnings.warn(
+            f"{header.name}: {element_name('PhotometricInterpretation')} = {photometric} does not fit "
+            f"{element_name('SamplesPerPixel')} = {samples}; reading the pixels as {replacement}",
+            PixelDataWarning,
+            stacklevel=3,
         )
+        photometric = replacement
     if bits_allocated not in (8, 16, 32):
         raise InvalidHeaderError(
             f"{element_name('BitsAllocated')} = {bits_allocated} is not supported (valid: 8, 16, 32)", src

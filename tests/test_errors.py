@@ -117,13 +117,21 @@ def test_no_pixel_data(tmp_path: Path) -> None:
         ("Rows", 0, r"\(0028,0010\) Rows = 0 is outside"),
         ("BitsAllocated", 12, r"\(0028,0100\) Bits Allocated = 12 is not supported"),
         ("PhotometricInterpretation", "CMYK", r"'CMYK' is not supported"),
-        ("SamplesPerPixel", 3, r"\(0028,0002\) Samples per Pixel = 3 does not fit"),
+        ("SamplesPerPixel", 2, r"\(0028,0002\) Samples per Pixel = 2 is not supported"),
     ],
 )
 def test_impossible_image_pixel_values(tmp_path: Path, element: str, value: object, match: str) -> None:
     path = write_file(tmp_path / "bad.dcm", rows=8, columns=8, **{element: value})
     with pytest.raises(echolab.InvalidHeaderError, match=match):
         echolab.open(path).image()
+
+
+def test_photometric_interpretation_that_contradicts_the_samples_is_corrected(tmp_path: Path) -> None:
+    pixels = (np.arange(64, dtype=np.uint8) * 3).reshape(8, 8)
+    path = write_file(tmp_path / "mislabelled.dcm", rows=8, columns=8, pixels=pixels, PhotometricInterpretation="RGB")
+    with pytest.warns(echolab.PixelDataWarning, match="reading the pixels as MONOCHROME2"):
+        image = echolab.open(path).image()
+    np.testing.assert_array_equal(image.values[0], pixels)
 
 
 def test_huge_declared_frame_is_refused_before_allocating(tmp_path: Path) -> None:
