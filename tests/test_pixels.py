@@ -77,7 +77,7 @@ def test_indexing_one_frame_decodes_only_that_frame(monkeypatch: pytest.MonkeyPa
     assert decoded == [42] and frame.shape == (384, 512, 3)
     decoded.clear()
     da.isel(time=slice(10, 20, 3), y=slice(5, 50), x=7).values
-    assert decoded == [10, 13, 16, 19]
+    assert sorted(decoded) == [10, 13, 16, 19]  # decoded in parallel, in any order
 
 
 def test_lazy_subsetting_matches_the_full_load() -> None:
