@@ -1,5 +1,6 @@
 """echolab: ultrasound DICOM regions as labelled xarray DataArrays with physical coordinates."""
 
+from .codes import DataType, PhysicalUnits, SpatialFormat
 from .echofile import EchoFile, open
 from .errors import (
     EcholabError,
@@ -23,6 +24,9 @@ __all__ = [
     "EchoFile",
     "Region",
     "Axis",
+    "SpatialFormat",
+    "DataType",
+    "PhysicalUnits",
     "EcholabError",
     "NotDicomError",
     "InvalidHeaderError",

@@ -112,8 +112,8 @@ def test_region_index_out_of_range_names_the_sequence_length() -> None:
 
 def test_find_regions_by_format_and_type() -> None:
     f = echolab.open(package_file("OBXXXX1A.dcm"))
-    assert f.find_regions(spatial_format=echolab.codes.SpatialFormat.WAVEFORM) == [1]
-    assert f.find_regions(data_type=echolab.codes.DataType.TISSUE) == [0]
+    assert f.find_regions(spatial_format=echolab.SpatialFormat.WAVEFORM) == [1]
+    assert f.find_regions(data_type=echolab.DataType.TISSUE) == [0]
 
 
 def test_region_dataarray_pickles_without_decoding() -> None:
