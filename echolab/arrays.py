@@ -24,10 +24,8 @@ CHANNELS = ("R", "G", "B")
 
 
 def _time_coords(timing: FrameTiming, frames: int) -> dict[str, Any]:
+    # the pixel source never holds more frames than (0028,0008) says, so the timing covers them all
     times = timing.times[:frames]
-    if len(times) < frames:  # more frames than the timing covers: extend at the mean step
-        step = float(np.mean(np.diff(times))) if len(times) > 1 else 1.0
-        times = np.concatenate([times, times[-1] + step * np.arange(1, frames - len(times) + 1)])
     return {
         "time": ("time", np.asarray(times, dtype=np.float64), time_attrs(timing.has_timing)),
         "frame": ("time", np.arange(frames, dtype=np.int64), {"long_name": "frame index (0-based)"}),

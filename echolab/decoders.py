@@ -66,6 +66,7 @@ class PixelFormat:
     pixel_representation: int
     planar_configuration: int
     photometric_interpretation: str
+    #: bits per entry of the palette table actually used (set from the table, see pixels.py)
     palette_bits: int = 8
 
     @property

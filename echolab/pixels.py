@@ -240,12 +240,6 @@ def pixel_format(header: Header) -> PixelFormat:
             f"{element_name('BitsStored')} = {bits_stored} exceeds {element_name('BitsAllocated')} = {bits_allocated}",
             src,
         )
-    palette_bits = 8
-    if photometric == "PALETTE COLOR":
-        try:
-            palette_bits = int(ds["RedPaletteColorLookupTableDescriptor"].value[2])
-        except Exception:
-            palette_bits = 8
     fmt = PixelFormat(
         int(rows),
         int(columns),
@@ -255,9 +249,9 @@ def pixel_format(header: Header) -> PixelFormat:
         int(representation or 0),
         int(planar or 0),
         photometric,
-        16 if palette_bits > 8 else 8,
     )
-    frame_bytes = rows * columns * 3 * fmt.dtype.itemsize
+    # palette entries may be 16-bit: bound the decoded frame by the widest output it can have
+    frame_bytes = rows * columns * 3 * max(fmt.stored_dtype.itemsize, 2 if fmt.is_palette else 1)
     if frame_bytes > MAX_FRAME_BYTES:
         raise InvalidHeaderError(
             f"{element_name('Rows')} = {rows} x {element_name('Columns')} = {columns} gives a "
@@ -318,7 +312,7 @@ def pixel_source(header: Header, number_of_frames: int) -> PixelSource | None:
     encapsulated = tsuid not in _NATIVE_SYNTAXES
     big_endian = not header.is_little_endian
     lut = _palette_table(header, fmt) if fmt.is_palette else None
-    if lut is not None and lut.dtype != fmt.dtype:
+    if lut is not None:  # the table decides the output depth (8-bit unless its entries need 16)
         fmt = _replace_format(fmt, palette_bits=8 * lut.dtype.itemsize)
     if encapsulated:
         check_decoder(tsuid, src)
