@@ -1,11 +1,18 @@
-"""echolab: ultrasound DICOM regions as labelled xarray DataArrays with physical coordinates."""
+"""echolab: ultrasound DICOM regions as labelled xarray DataArrays with physical coordinates.
 
-from .codes import DataType, PhysicalUnits, SpatialFormat
+Analysis lives in submodules imported on demand: :mod:`echolab.measure` (calibrated points,
+distances, times, velocities), :mod:`echolab.doppler`, :mod:`echolab.mmode`, :mod:`echolab.traces`,
+and :mod:`echolab.synthetic` / :mod:`echolab.data` for sample files.
+"""
+
+from .codes import DataType, PhysicalUnits, RegionKind, SpatialFormat
 from .echofile import EchoFile, open
 from .errors import (
+    CalibrationWarning,
     EcholabError,
     EcholabWarning,
     InvalidHeaderError,
+    MeasurementError,
     MissingDecoderError,
     NotDicomError,
     PixelDataError,
@@ -27,16 +34,19 @@ __all__ = [
     "SpatialFormat",
     "DataType",
     "PhysicalUnits",
+    "RegionKind",
     "EcholabError",
     "NotDicomError",
     "InvalidHeaderError",
     "PixelDataError",
     "MissingDecoderError",
     "RegionError",
+    "MeasurementError",
     "EcholabWarning",
     "RegionClippedWarning",
     "UncalibratedAxisWarning",
     "TimingWarning",
     "PixelDataWarning",
+    "CalibrationWarning",
     "__version__",
 ]

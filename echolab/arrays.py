@@ -13,12 +13,13 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .conventions import netcdf_safe_attrs, time_attrs
+from .codes import RegionKind
+from .conventions import netcdf_safe_attrs, region_long_name, time_attrs
 from .pixels import FrameArray, PixelSource, lazy_variable_data
 from .regions import Axis, Region
 from .timing import FrameTiming
 
-__all__ = ["region_dataarray", "image_dataarray", "region_attrs"]
+__all__ = ["region_dataarray", "image_dataarray", "region_attrs", "doppler_positive_direction"]
 
 CHANNELS = ("R", "G", "B")
 
@@ -49,6 +50,7 @@ def region_attrs(region: Region) -> dict[str, Any]:
     flags = region.flags
     attrs: dict[str, Any] = {
         "region_index": region.index,
+        "region_kind": region.kind.value,
         "spatial_format": region.spatial_format_name,
         "spatial_format_code": region.spatial_format_code,
         "data_type": region.data_type_name,
@@ -69,7 +71,19 @@ def region_attrs(region: Region) -> dict[str, Any]:
         attrs[f"physical_delta_{n}"] = axis.delta
         attrs[f"reference_pixel_{n}0"] = axis.reference_pixel
         attrs[f"reference_pixel_physical_value_{n}"] = axis.reference_value
+    direction = doppler_positive_direction(region)
+    if direction is not None:
+        attrs["doppler_positive_direction"] = direction
     return attrs
+
+
+def doppler_positive_direction(region: Region) -> str | None:
+    """Where positive Doppler values lie on screen: ``"up"`` (the usual negative Delta Y, flow
+    towards the probe above the baseline) or ``"down"``; None for other regions or an uncalibrated y."""
+    if region.kind is not RegionKind.SPECTRAL_DOPPLER or region.y is None or not region.y.calibrated:
+        return None
+    assert region.y.delta is not None
+    return "up" if region.y.delta < 0 else "down"
 
 
 def region_dataarray(
@@ -86,7 +100,7 @@ def region_dataarray(
     if pixels.fmt.is_colour:
         coords["channel"] = ("channel", list(CHANNELS))
     attrs = {**file_attrs, **region_attrs(region)}
-    attrs["long_name"] = f"{region.data_type_name} pixel value"
+    attrs["long_name"] = region_long_name(region.kind, region.data_type_name)
     if region.flags.scrolling.name.startswith("SWEEPING"):
         attrs["comment"] = "sweeping region: its time axis wraps inside the region and is not monotonic"
     variable = xr.Variable(dims, lazy_variable_data(array), attrs=netcdf_safe_attrs(attrs))

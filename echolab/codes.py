@@ -16,6 +16,7 @@ __all__ = [
     "DopplerScaleType",
     "ScrollingMode",
     "RegionFlags",
+    "RegionKind",
 ]
 
 
@@ -211,3 +212,46 @@ class RegionFlags(int):
     def scrolling(self) -> ScrollingMode:
         """Bits 3-4: scrolling / sweeping behaviour of a time-based region."""
         return ScrollingMode((self >> 3) & 0b11)
+
+
+class RegionKind(enum.Enum):
+    """What a region shows, decided from (0018,6012) Spatial Format and (0018,6014) Data Type.
+
+    Not a DICOM enumeration itself: the two codes combined into the kinds echolab analyses
+    differently (axes, long names, which functions of :mod:`echolab.doppler`, :mod:`echolab.mmode`
+    and :mod:`echolab.traces` apply).
+    """
+
+    TWO_D = "2D"
+    COLOUR_FLOW = "colour flow"
+    M_MODE = "M-mode"
+    SPECTRAL_DOPPLER = "spectral Doppler"
+    TRACE = "trace"
+    GREY_BAR = "grey bar"
+    COLOUR_BAR = "colour bar"
+    GRAPHICS = "graphics"
+    OTHER = "other"
+
+    @classmethod
+    def of(cls, spatial_format: SpatialFormat | None, data_type: DataType | None) -> RegionKind:
+        """The kind of a region with these (decoded) codes; ``OTHER`` when they say nothing."""
+        if data_type is DataType.GRAY_BAR:
+            return cls.GREY_BAR
+        if data_type is DataType.COLOR_BAR:
+            return cls.COLOUR_BAR
+        if spatial_format is SpatialFormat.SPECTRAL or (data_type is not None and data_type.is_spectral_doppler):
+            return cls.SPECTRAL_DOPPLER
+        if spatial_format is SpatialFormat.M_MODE:
+            return cls.M_MODE
+        if spatial_format is SpatialFormat.WAVEFORM or (data_type is not None and data_type.is_trace):
+            return cls.TRACE
+        if spatial_format is SpatialFormat.TWO_D:
+            return cls.COLOUR_FLOW if data_type is DataType.COLOR_FLOW else cls.TWO_D
+        if spatial_format is SpatialFormat.GRAPHICS:
+            return cls.GRAPHICS
+        return cls.OTHER
+
+    @property
+    def is_strip(self) -> bool:
+        """True for kinds whose x axis is time sweeping across the region (M-mode, Doppler, traces)."""
+        return self in (RegionKind.M_MODE, RegionKind.SPECTRAL_DOPPLER, RegionKind.TRACE)

@@ -12,12 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from .codes import PhysicalUnits, SpatialFormat
+from .codes import PhysicalUnits, RegionKind
 
 __all__ = [
     "PIXEL_UNITS",
     "FRAME_UNITS",
     "axis_long_name",
+    "region_long_name",
     "time_attrs",
     "netcdf_safe_attrs",
     "IDENTIFYING_KEYWORDS",
@@ -43,7 +44,7 @@ _LONG_NAMES: dict[PhysicalUnits, str] = {
 }
 
 
-def axis_long_name(units: PhysicalUnits | None, axis: str, spatial_format: SpatialFormat | None) -> str:
+def axis_long_name(units: PhysicalUnits | None, axis: str, kind: RegionKind) -> str:
     """Return the CF ``long_name`` of a region axis.
 
     Parameters
@@ -52,17 +53,32 @@ def axis_long_name(units: PhysicalUnits | None, axis: str, spatial_format: Spati
         The axis' physical units, or None when the axis is uncalibrated (pixel offsets).
     axis
         ``"x"`` (columns) or ``"y"`` (rows).
-    spatial_format
-        The region's (0018,6012) Region Spatial Format, which tells a lateral distance in a 2D
-        sector from a depth.
+    kind
+        What the region shows; it tells a lateral distance in a 2D sector from a depth, and a
+        Doppler velocity from the velocity of a colour bar.
     """
     if units is None:
         return "column offset in region" if axis == "x" else "row offset in region"
     if units is PhysicalUnits.CM:
         if axis == "y":
             return "depth"
-        return "lateral distance" if spatial_format is SpatialFormat.TWO_D else "distance"
+        return "lateral distance" if kind in (RegionKind.TWO_D, RegionKind.COLOUR_FLOW) else "distance"
+    if kind is RegionKind.SPECTRAL_DOPPLER and units is PhysicalUnits.CM_PER_SECOND:
+        return "Doppler velocity"
+    if kind is RegionKind.SPECTRAL_DOPPLER and units is PhysicalUnits.HERTZ:
+        return "Doppler frequency shift"
     return _LONG_NAMES.get(units, units.name.lower())
+
+
+def region_long_name(kind: RegionKind, data_type_label: str) -> str:
+    """The ``long_name`` of a region's pixel values ("2D tissue pixel value", ...)."""
+    if kind in (RegionKind.TWO_D, RegionKind.COLOUR_FLOW):
+        return f"2D {data_type_label} pixel value"
+    if kind is RegionKind.M_MODE:
+        return f"M-mode {data_type_label} pixel value"
+    if kind is RegionKind.OTHER:
+        return "pixel value"
+    return f"{data_type_label} pixel value"
 
 
 def time_attrs(has_timing: bool) -> dict[str, str]:

@@ -14,9 +14,10 @@ import pydicom.uid as uids
 import xarray as xr
 from pydicom.dataset import Dataset
 
-from .arrays import file_attrs, image_dataarray, region_dataarray
+from .arrays import doppler_positive_direction, file_attrs, image_dataarray, region_dataarray
 from .codes import DataType, SpatialFormat
 from .errors import (
+    CalibrationWarning,
     InvalidHeaderError,
     PixelDataError,
     RegionClippedWarning,
@@ -30,7 +31,11 @@ from .timing import FrameTiming, frame_timing
 
 __all__ = ["EchoFile", "open"]
 
-_NOTE_WARNINGS = {"clipped": RegionClippedWarning, "uncalibrated": UncalibratedAxisWarning}
+_NOTE_WARNINGS = {
+    "clipped": RegionClippedWarning,
+    "uncalibrated": UncalibratedAxisWarning,
+    "calibration": CalibrationWarning,
+}
 
 
 def open(path_or_dataset: str | os.PathLike[str] | Dataset) -> EchoFile:  # noqa: A001 - public API name
@@ -213,6 +218,7 @@ class EchoFile:
         for r in self.regions:
             row: dict[str, Any] = {
                 "index": r.index,
+                "kind": r.kind.value,
                 "spatial format": r.spatial_format_name,
                 "data type": r.data_type_name,
                 "box (x0, y0, x1, y1)": r.box,
@@ -224,6 +230,9 @@ class EchoFile:
                     continue
                 spacing = f"{abs(axis.delta):.5g} {axis.unit}/pixel" if axis.calibrated and axis.delta else "pixel"
                 row[f"{axis_name} axis"] = f"{axis.long_name} [{axis.unit}], {spacing}"
+            direction = doppler_positive_direction(r)
+            if direction is not None:
+                row["y axis"] += f", positive {'above' if direction == 'up' else 'below'} the baseline"
             row["scrolling"] = r.flags.scrolling.label
             row["notes"] = "; ".join([*r.problems, *(note for _, note in r.notes)])
             rows.append(row)

@@ -21,6 +21,8 @@ __all__ = [
     "UncalibratedAxisWarning",
     "TimingWarning",
     "PixelDataWarning",
+    "CalibrationWarning",
+    "MeasurementError",
 ]
 
 
@@ -70,6 +72,10 @@ class RegionError(EcholabError):
     """One item of (0018,6011) Sequence of Ultrasound Regions cannot be used."""
 
 
+class MeasurementError(EcholabError):
+    """A measurement cannot be made as asked (mixed units, uncalibrated axis, point outside the region)."""
+
+
 class EcholabWarning(UserWarning):
     """Base class of every warning echolab emits for recoverable oddities."""
 
@@ -88,3 +94,7 @@ class TimingWarning(EcholabWarning):
 
 class PixelDataWarning(EcholabWarning):
     """The pixel data is odd but readable (e.g. excess fragments, padding, mislabelled colour)."""
+
+
+class CalibrationWarning(EcholabWarning):
+    """A region's calibration elements contradict each other; echolab says which one it follows."""

@@ -14,17 +14,19 @@ Parsing never raises for one bad item: problems that make a region unusable are 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
 
-from .codes import DataType, PhysicalUnits, RegionFlags, SpatialFormat
+from .codes import DataType, DopplerScaleType, PhysicalUnits, RegionFlags, RegionKind, SpatialFormat
 from .conventions import PIXEL_UNITS, axis_long_name
 from .errors import InvalidHeaderError, RegionError
 from .header import element_name, get_float, get_int
 
-__all__ = ["Axis", "Region", "parse_regions"]
+__all__ = ["Axis", "Region", "parse_regions", "axes_from_attrs"]
 
 _AXIS_KEYWORDS = {
     "x": (
@@ -155,6 +157,11 @@ class Region:
         return _enum_or_none(DataType, self.data_type_code)
 
     @property
+    def kind(self) -> RegionKind:
+        """What the region shows (2D, M-mode, spectral Doppler, trace, bar, ...)."""
+        return RegionKind.of(self.spatial_format, self.data_type)
+
+    @property
     def spatial_format_name(self) -> str:
         """Label of the spatial format ("2D", "M-mode", "spectral", ...; "unknown (7)")."""
         fmt = self.spatial_format
@@ -242,8 +249,11 @@ def parse_region(item: Dataset, index: int, rows: int, columns: int, source: str
         box = (x0, y0, x1, y1)
         clipped = _clip_box(box, rows, columns, problems, notes)
 
-    x_axis = _parse_axis(item, "x", spatial_format, box, source, problems, notes)
-    y_axis = _parse_axis(item, "y", spatial_format, box, source, problems, notes)
+    kind = RegionKind.of(_enum_or_none(SpatialFormat, spatial_format), _enum_or_none(DataType, data_type))
+    x_axis = _parse_axis(item, "x", kind, box, source, problems, notes)
+    y_axis = _parse_axis(item, "y", kind, box, source, problems, notes)
+    if kind is RegionKind.SPECTRAL_DOPPLER and y_axis is not None:
+        _check_doppler_scale(flags, y_axis, notes)
     return Region(
         index=index,
         spatial_format_code=spatial_format,
@@ -295,17 +305,32 @@ def _clip_box(
     return (x0, y0, cx1, cy1)
 
 
+def _check_doppler_scale(flags: RegionFlags, y_axis: Axis, notes: list[tuple[str, str]]) -> None:
+    """Note a (0018,6016) Doppler scale type bit that contradicts the y units (the units win)."""
+    expected = {
+        DopplerScaleType.VELOCITY: PhysicalUnits.CM_PER_SECOND,
+        DopplerScaleType.FREQUENCY: PhysicalUnits.HERTZ,
+    }[flags.doppler_scale_type]
+    if y_axis.units is not None and y_axis.units is not expected:
+        notes.append(
+            (
+                "calibration",
+                f"{element_name('RegionFlags')} bit 2 says {flags.doppler_scale_type.name.lower()} but "
+                f"{element_name('PhysicalUnitsYDirection')} is {y_axis.unit}; the y axis follows the units",
+            )
+        )
+
+
 def _parse_axis(
     item: Dataset,
     name: str,
-    spatial_format: int | None,
+    kind: RegionKind,
     box: tuple[int, int, int, int] | None,
     source: str | None,
     problems: list[str],
     notes: list[tuple[str, str]],
 ) -> Axis | None:
     units_kw, delta_kw, ref_pixel_kw, ref_value_kw = _AXIS_KEYWORDS[name]
-    fmt = _enum_or_none(SpatialFormat, spatial_format)
     region_min = 0 if box is None else (box[0] if name == "x" else box[1])
     try:
         units_code = get_int(item, units_kw, source)
@@ -340,6 +365,53 @@ def _parse_axis(
         region_min=region_min,
         reference_pixel=reference_pixel,
         reference_value=reference_value,
-        long_name=axis_long_name(units, name, fmt),
+        long_name=axis_long_name(units, name, kind),
         uncalibrated_reason=reason,
     )
+
+
+def axes_from_attrs(attrs: Mapping[str, Any], source: str | None = None) -> tuple[Axis, Axis]:
+    """Rebuild the (x, y) calibration of a region from the attrs of its DataArray.
+
+    The attrs hold the raw (0018,6011) values (see :func:`echolab.arrays.region_attrs`), so the
+    calibration survives slicing, ``.sel``, pickling and a round trip through netCDF or Zarr.
+
+    Raises
+    ------
+    RegionError
+        When ``attrs`` do not describe a region (e.g. the whole-image DataArray).
+    """
+    location = attrs.get("region_location")
+    if location is None or len(np.atleast_1d(location)) != 4:
+        raise RegionError(
+            "this array carries no region calibration (attrs lack 'region_location'); "
+            "use the DataArray of EchoFile.region(i), or the Region itself",
+            source,
+        )
+    x0, y0 = (int(v) for v in np.atleast_1d(location)[:2])
+    try:
+        kind = RegionKind(attrs.get("region_kind", RegionKind.OTHER.value))
+    except ValueError:
+        kind = RegionKind.OTHER
+    axes = []
+    for name, region_min in (("x", x0), ("y", y0)):
+        code = attrs.get(f"physical_units_{name}_direction")
+        delta = attrs.get(f"physical_delta_{name}")
+        units = _enum_or_none(PhysicalUnits, None if code is None else int(code))
+        calibrated = (
+            units not in (None, PhysicalUnits.NONE) and delta is not None and math.isfinite(delta) and delta != 0.0
+        )
+        axes.append(
+            Axis(
+                name=name,
+                units=units if calibrated else None,
+                units_code=None if code is None else int(code),
+                delta=None if delta is None else float(delta),
+                region_min=region_min,
+                reference_pixel=int(attrs.get(f"reference_pixel_{name}0", 0)),
+                reference_value=float(attrs.get(f"reference_pixel_physical_value_{name}", 0.0)),
+                long_name=axis_long_name(units if calibrated else None, name, kind),
+                uncalibrated_reason=None if calibrated else f"{name} axis has no calibration in the attrs",
+            )
+        )
+    return axes[0], axes[1]

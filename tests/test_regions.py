@@ -10,10 +10,11 @@ import pytest
 from pydicom.dataset import Dataset
 
 import echolab
-from echolab.codes import DataType, PhysicalUnits, SpatialFormat
+from echolab.codes import DataType, PhysicalUnits, RegionKind, SpatialFormat
 from echolab.regions import parse_region
 
-from .conftest import SHARED, package_file, shared_params
+from .conftest import SHARED, UNDECODABLE, all_file_params, package_file, resolve, shared_file, shared_params
+from .make import write_file
 
 _REGION = re.compile(
     r"\[(?P<i>\d+)\] sf=(?P<sf>\d+)\S* dt=(?P<dt>\d+)\S*.*?units=\((?P<ux>[^,]*),(?P<uy>[^)]*)\) "
@@ -127,7 +128,7 @@ def test_negative_delta_keeps_its_sign() -> None:
         PhysicalDeltaX=0.01,
     )
     region = parse_region(item, 0, 480, 640, None)
-    assert region.y is not None and region.y.unit == "cm/s" and region.y.long_name == "velocity"
+    assert region.y is not None and region.y.unit == "cm/s" and region.y.long_name == "Doppler velocity"
     np.testing.assert_allclose(region.y.values(np.array([20, 120, 219])), [200.0, 0.0, -198.0])
     assert region.spatial_format is SpatialFormat.SPECTRAL and region.data_type is DataType.PW_SPECTRAL_DOPPLER
 
@@ -207,3 +208,113 @@ def test_region_flags_are_decoded() -> None:
     assert region.flags.scaling_protection
     assert region.flags.doppler_scale_type.name == "FREQUENCY"
     assert region.flags.scrolling.label == "sweeping"
+
+
+@pytest.mark.parametrize(
+    ("spatial_format", "data_type", "kind"),
+    [
+        (1, 1, RegionKind.TWO_D),
+        (1, 2, RegionKind.COLOUR_FLOW),
+        (2, 1, RegionKind.M_MODE),
+        (3, 3, RegionKind.SPECTRAL_DOPPLER),
+        (3, 4, RegionKind.SPECTRAL_DOPPLER),
+        (4, 10, RegionKind.TRACE),
+        (4, 7, RegionKind.TRACE),
+        (0, 13, RegionKind.GREY_BAR),
+        (0, 14, RegionKind.COLOUR_BAR),
+        (5, 1, RegionKind.GRAPHICS),
+        (0, 0, RegionKind.OTHER),
+    ],
+)
+def test_region_kind_combines_format_and_type(spatial_format: int, data_type: int, kind: RegionKind) -> None:
+    region = parse_region(_item(RegionSpatialFormat=spatial_format, RegionDataType=data_type), 0, 480, 640, None)
+    assert region.kind is kind
+
+
+def test_frequency_scale_doppler_is_a_frequency_shift() -> None:
+    item = _item(
+        RegionSpatialFormat=3, RegionDataType=4, RegionFlags=0b100, PhysicalUnitsYDirection=5, PhysicalDeltaY=-50.0
+    )
+    region = parse_region(item, 0, 480, 640, None)
+    assert region.y is not None and region.y.unit == "Hz" and region.y.long_name == "Doppler frequency shift"
+    assert not region.notes
+
+
+def test_doppler_scale_flag_contradicting_the_units_is_noted(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    item = _item(RegionSpatialFormat=3, RegionDataType=3, RegionFlags=0b100, PhysicalUnitsYDirection=7)
+    region = parse_region(item, 0, 480, 640, None)
+    assert region.y is not None and region.y.unit == "cm/s"
+    assert [kind for kind, _ in region.notes] == ["calibration"]
+    assert "bit 2 says frequency" in region.notes[0][1]
+    path = write_file(tmp_path / "flag.dcm", regions=[item])
+    with pytest.warns(echolab.CalibrationWarning, match="follows the units"):
+        echolab.open(path).region(0)
+
+
+#: What each kind's axes must be when calibrated: (x units, y units) allowed.
+_KIND_AXES = {
+    RegionKind.TWO_D: ({"cm"}, {"cm"}),
+    RegionKind.COLOUR_FLOW: ({"cm"}, {"cm"}),
+    RegionKind.M_MODE: ({"s"}, {"cm"}),
+    RegionKind.SPECTRAL_DOPPLER: ({"s"}, {"cm/s", "Hz"}),
+    RegionKind.TRACE: ({"s"}, {"pixel", "cm", "cm3", "cm2", "cm3/s", "cm2/s", "%", "dB"}),
+}
+
+
+@pytest.mark.parametrize("spec", all_file_params())
+def test_every_region_of_every_real_file_has_the_axes_of_its_kind(spec: tuple[str, str]) -> None:
+    f = _open_quiet(resolve(spec))
+    for region in f.regions:
+        if not region.usable:
+            continue
+        assert region.x is not None and region.y is not None
+        expected = _KIND_AXES.get(region.kind)
+        if expected is not None:  # bars, graphics, "none": pixel axes or whatever the file says
+            assert region.x.unit in expected[0] | {"pixel"}, (region.index, region.x.unit)
+            assert region.y.unit in expected[1] | {"pixel"}, (region.index, region.y.unit)
+        if spec[1] in UNDECODABLE:
+            continue  # region() raises MissingDecoderError by design; the calibration is checked above
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", echolab.EcholabWarning)
+            da = f.region(region.index)
+        assert da.attrs["region_kind"] == region.kind.value
+        assert da.attrs["long_name"].endswith("pixel value")
+        assert (da.x.attrs["units"], da.y.attrs["units"]) == (region.x.unit, region.y.unit)
+        if region.kind is RegionKind.SPECTRAL_DOPPLER:
+            assert da.y.attrs["long_name"] in ("Doppler velocity", "Doppler frequency shift")
+            assert da.attrs["doppler_positive_direction"] in ("up", "down")
+        if region.kind.is_strip and region.x.unit == "s":
+            assert np.all(np.diff(da.x.values) > 0), "strip time runs left to right"
+
+
+def test_toshiba_doppler_baseline_row_and_sign() -> None:
+    f = _open_quiet(shared_file("godicom__I_000038.dcm"))
+    assert f.find_regions(spatial_format=SpatialFormat.SPECTRAL) == [2]
+    da = f.region(2)
+    baseline = da.y.swap_dims(y="row").sel(row=221 + 131).item()
+    assert baseline == 0.0
+    # this vendor writes a positive Delta Y: by the standard's formula velocity grows downwards,
+    # and echolab says so instead of silently flipping the sign
+    assert da.attrs["doppler_positive_direction"] == "down"
+    assert float(da.y[0]) == pytest.approx(-131 * 0.178696, rel=1e-5)
+    assert float(da.y[-1]) == pytest.approx((484 - 352) * 0.178696, rel=1e-5)
+    assert "positive below the baseline" in f.region_table()[2]["y axis"]
+    # time 0 at Reference Pixel X0 = 640, i.e. column 663 (the right edge)
+    assert float(da.x[-1]) == 0.0 and float(da.x[0]) == pytest.approx(-640 / 240, rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("name", "span"), [("godicom__I_000034.dcm", 14.0), ("dcmjs__undefined-length-test.dcm", 12.97)]
+)
+def test_mmode_regions_span_time_and_depth(name: str, span: float) -> None:
+    da = _open_quiet(shared_file(name)).region(1)
+    assert da.attrs["region_kind"] == "M-mode"
+    assert float(da.y[0]) == 0.0 and float(da.y[-1]) == pytest.approx(span, abs=0.01)
+    assert (da.x.attrs["units"], da.y.attrs["units"]) == ("s", "cm")
+
+
+def test_ge_mmode_time_uses_the_nonzero_reference_value() -> None:
+    da = _open_quiet(shared_file("dcmjs__undefined-length-test.dcm")).region(1)
+    # Reference Pixel X0 = 864 (column 914) holds 0.658963 s
+    assert float(da.x[-1]) == pytest.approx(0.658963 - 0.00347251, rel=1e-6)
+    assert float(da.x[0]) == pytest.approx(0.658963 - 864 * 0.00347251, rel=1e-6)

@@ -1,0 +1,79 @@
+"""The sample generator: layout like the real files, deterministic, safe to share, cached samples."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydicom
+import pytest
+
+import echolab
+from echolab import data, measure
+from echolab.synthetic import SCALE_COLOUR, write_doppler_sample, write_mmode_sample
+
+from .conftest import shared_file
+
+
+def _layout(path: str) -> list[tuple]:
+    f = echolab.open(path)
+    return [
+        (r.spatial_format_code, r.data_type_code, r.box, r.x.reference_pixel, r.y.reference_pixel, r.x.delta)  # type: ignore[union-attr]
+        for r in f.regions
+    ]
+
+
+def test_doppler_sample_is_laid_out_like_the_toshiba_file(doppler_sample) -> None:  # type: ignore[no-untyped-def]
+    generated = _layout(doppler_sample[0])
+    real = _layout(shared_file("godicom__I_000038.dcm"))
+    assert generated[0][:5] == real[0][:5]  # the 2D region
+    assert generated[1][:5] == real[2][:5] and generated[1][5] == pytest.approx(real[2][5])  # the PW strip
+    assert generated[2][:2] == (4, 0xA)  # an ECG waveform region below it
+    f = echolab.open(doppler_sample[0])
+    assert (f.rows, f.columns, f.photometric_interpretation) == (537, 716, "RGB")
+
+
+def test_mmode_sample_is_laid_out_like_the_ge_file(mmode_sample) -> None:  # type: ignore[no-untyped-def]
+    assert _layout(mmode_sample[0]) == pytest.approx(_layout(shared_file("dcmjs__undefined-length-test.dcm")))
+    strip = echolab.open(mmode_sample[0]).region(1)
+    assert strip.attrs["reference_pixel_physical_value_x"] == pytest.approx(0.658963)
+
+
+def test_the_burned_in_velocity_scale_matches_the_calibration(doppler_sample) -> None:  # type: ignore[no-untyped-def]
+    f = echolab.open(doppler_sample[0])
+    image = f.image()[0].values
+    for velocity in (-80, -40, 40, 80):
+        _, row = measure.pixel_at(f.region(1), -1.0, velocity)
+        assert tuple(image[round(row), 663 + 3 + 2]) == SCALE_COLOUR, velocity
+
+
+def test_same_seed_same_file_and_seeds_differ(tmp_path: Path) -> None:
+    first = write_doppler_sample(tmp_path / "a.dcm", seed=7)
+    write_doppler_sample(tmp_path / "b.dcm", seed=7)
+    write_doppler_sample(tmp_path / "c.dcm", seed=8)
+    a, b, c = ((tmp_path / n).read_bytes() for n in ("a.dcm", "b.dcm", "c.dcm"))
+    assert a == b and a != c
+    assert first.heart_rate == 72.0 and len(first.r_peaks) == 3
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_generated_files_carry_no_real_identifiers(tmp_path: Path) -> None:
+    write_mmode_sample(tmp_path / "m.dcm")
+    ds = pydicom.dcmread(tmp_path / "m.dcm")
+    assert str(ds.PatientName) == "Synthetic^Sample" and ds.PatientID == "SYNTHETIC"
+    for keyword in ("InstitutionName", "PatientBirthDate", "OperatorsName", "AccessionNumber"):
+        assert keyword not in ds
+    assert ds.SOPClassUID == pydicom.uid.UltrasoundImageStorage and ds.HeartRate == 66
+
+
+def test_synthetic_samples_are_generated_once_into_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECHOLAB_DATA_DIR", str(tmp_path))
+    path = data.sample("synthetic-doppler.dcm")
+    assert Path(path) == tmp_path / "synthetic-doppler.dcm"
+    stamp = Path(path).stat().st_mtime_ns
+    assert data.sample("synthetic-doppler.dcm") == path and Path(path).stat().st_mtime_ns == stamp
+    assert echolab.open(data.sample("synthetic-mmode.dcm")).regions[1].spatial_format_name == "M-mode"
+
+
+def test_unknown_sample_names_the_valid_ones() -> None:
+    with pytest.raises(echolab.EcholabError, match="synthetic-doppler.dcm"):
+        data.sample("nope.dcm")
