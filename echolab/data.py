@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .errors import EcholabError
 
-__all__ = ["SAMPLES", "sample", "cache_dir"]
+__all__ = ["SAMPLES", "sample", "sample_paths", "cache_dir"]
 
 #: Bump when :mod:`echolab.synthetic` draws differently, so stale cached samples are not reused.
 _SYNTHETIC_VERSION = 1
@@ -71,3 +71,14 @@ def sample(name: str) -> str:
     if path is None:
         raise EcholabError(f"sample {name!r} is not installed; pip install pydicom-data")
     return str(path)
+
+
+def sample_paths() -> dict[str, str]:
+    """Paths of every sample available here (generated ones always; real ones when installed)."""
+    paths = {}
+    for name in SAMPLES:
+        try:
+            paths[name] = sample(name)
+        except EcholabError:
+            continue
+    return paths

@@ -28,6 +28,7 @@ __all__ = [
     "Header",
     "PixelElement",
     "read_header",
+    "looks_like_dicom",
     "element_name",
     "get_int",
     "get_float",
@@ -175,6 +176,17 @@ def _dcmread_full(fp: IO[bytes], source: str) -> Dataset:
             return pydicom.dcmread(fp, force=True)
     except Exception as exc:
         raise InvalidHeaderError(f"cannot parse the DICOM data set ({_short(exc)})", source) from exc
+
+
+def looks_like_dicom(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is a file that starts like DICOM: the 'DICM' magic after the 128-byte
+    preamble, or a raw data set without one. Reads at most 132 bytes; never raises."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(132)
+    except OSError:
+        return False
+    return head[128:132] == b"DICM" or _looks_like_raw_dataset(head[:8])
 
 
 def _looks_like_raw_dataset(head: bytes) -> bool:

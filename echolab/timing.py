@@ -18,7 +18,7 @@ from pydicom.multival import MultiValue
 from .errors import InvalidHeaderError
 from .header import element_name, get_float, get_float_list
 
-__all__ = ["FrameTiming", "frame_timing", "TimingSource"]
+__all__ = ["FrameTiming", "frame_timing", "TimingSource", "TimingCandidate", "timing_candidates"]
 
 FRAME_TIME = 0x00181063
 FRAME_TIME_VECTOR = 0x00181065
@@ -157,3 +157,56 @@ def _check_cine_rate(times: np.ndarray, cine_rate: float | None, name: str, note
             f"{element_name('CineRate')} = {cine_rate:g} frames/s disagrees with {name} "
             f"({rate:.3f} frames/s); using {name}"
         )
+
+
+@dataclass(frozen=True)
+class TimingCandidate:
+    """What one timing element of the header implies, for comparing the sources side by side.
+
+    Attributes
+    ----------
+    source
+        The element, e.g. "(0018,0040) Cine Rate".
+    value
+        Its value as written ("30", "33.333 ms", "mean 33.4 ms over 119 increments").
+    frame_rate
+        Frames per second it implies.
+    duration
+        Seconds from the first to the last frame it implies (None for a single frame).
+    """
+
+    source: str
+    value: str
+    frame_rate: float
+    duration: float | None
+
+
+def timing_candidates(dataset: Dataset, number_of_frames: int, source: str | None) -> list[TimingCandidate]:
+    """Every usable timing element of ``dataset`` with the frame rate and loop length it implies.
+
+    Unlike :func:`frame_timing`, which picks one source, this lists them all (invalid values are
+    left out) so that a reader can see whether they agree.
+    """
+    n = number_of_frames
+    notes: list[str] = []
+    candidates: list[TimingCandidate] = []
+    times = _from_frame_time_vector(dataset, n, source, notes) if n > 1 else None
+    if times is not None and times[-1] > 0:
+        mean = 1000.0 * times[-1] / (n - 1)
+        candidates.append(
+            TimingCandidate(
+                TimingSource.FRAME_TIME_VECTOR, f"mean {mean:.4g} ms over {n - 1} increments", 1000.0 / mean, times[-1]
+            )
+        )
+    frame_time = _positive(dataset, "FrameTime", source, notes)
+    if frame_time is not None:
+        duration = (n - 1) * frame_time / 1000.0 if n > 1 else None
+        candidates.append(TimingCandidate(TimingSource.FRAME_TIME, f"{frame_time:g} ms", 1000.0 / frame_time, duration))
+    for keyword, name in (
+        ("CineRate", TimingSource.CINE_RATE),
+        ("RecommendedDisplayFrameRate", TimingSource.RECOMMENDED_DISPLAY_FRAME_RATE),
+    ):
+        rate = _positive(dataset, keyword, source, notes)
+        if rate is not None:
+            candidates.append(TimingCandidate(name, f"{rate:g} /s", rate, (n - 1) / rate if n > 1 else None))
+    return candidates

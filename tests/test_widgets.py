@@ -1,0 +1,119 @@
+"""Widgets driven headless: every control is set from Python and the picture, labels and state follow."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from echolab.data import sample
+from echolab.widgets import Browser, CalibrationPanel, find_dicom_files
+
+from .conftest import package_file
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder like an export: a cine, a Doppler screen in a subfolder, a non-DICOM file, a broken one."""
+    root = tmp_path_factory.mktemp("export")
+    shutil.copy(package_file("color3d_jpeg_baseline.dcm"), root / "a_cine.dcm")
+    (root / "sub").mkdir()
+    shutil.copy(sample("synthetic-doppler.dcm"), root / "sub" / "IMG0002")  # no suffix: found by its preamble
+    (root / "notes.txt").write_text("not dicom")
+    broken = (root / "a_cine.dcm").read_bytes()[:2000]
+    (root / "z_truncated.dcm").write_bytes(broken)
+    return root
+
+
+def test_find_dicom_files_by_content(folder: Path) -> None:
+    assert [Path(p).relative_to(folder).as_posix() for p in find_dicom_files(folder)] == [
+        "a_cine.dcm",
+        "sub/IMG0002",
+        "z_truncated.dcm",
+    ]
+
+
+def test_browser_opens_the_first_file_and_scrubs_frames(folder: Path) -> None:
+    browser = Browser(folder)
+    assert [label for label, _ in browser.file.options] == ["a_cine.dcm", "sub/IMG0002", "z_truncated.dcm"]
+    assert browser.echofile is not None and browser.echofile.number_of_frames == 120
+    assert "SonoSite" in browser.summary.value and "2D" in browser.regions_table.value
+    assert (browser.frame.max, browser.play.max) == (119, 119)
+    assert browser.play.interval == 33  # the file's own 30 frames/s
+    assert browser.frame_label.value == "frame 0 / 119 · t = 0.000 s"
+    first_picture, renders = browser.view.widget.value, browser.view.renders
+    region_view = browser._views[1]
+    artist = region_view.artist
+
+    browser.frame.value = 60
+    assert browser.view.renders == renders + 1
+    assert browser.view.widget.value != first_picture
+    assert browser.frame_label.value == "frame 60 / 119 · t = 2.000 s"
+    assert region_view.artist is artist  # same artist, new pixels
+    expected = browser.echofile.region(0).isel(time=60).values
+    np.testing.assert_array_equal(np.asarray(artist.get_array()), expected)
+
+
+def test_browser_switches_file_and_region_and_axis_units(folder: Path) -> None:
+    browser = Browser(folder)
+    browser.file.value = str(folder / "sub" / "IMG0002")
+    assert [value for _, value in browser.region.options] == [0, 1, 2]
+    assert browser.frame_label.value == "frame 0 / 0 · no timing in the file"
+    assert browser._views[1].axes.get_ylabel() == "depth [cm]"
+    browser.region.value = 1
+    axes = browser._views[1].axes
+    assert axes.get_ylabel() == "Doppler velocity [cm/s]" and axes.get_xlabel() == "time [s]"
+    assert browser._views[0].extras["boxes"][1].get_linewidth() == 2.5
+    assert browser.play.interval == 100  # no timing: 10 frames/s for display only
+
+
+def test_browser_reports_a_broken_file_without_raising(folder: Path) -> None:
+    browser = Browser(folder)
+    browser.file.value = str(folder / "z_truncated.dcm")
+    assert "z_truncated.dcm" in browser.status.value and "color:#b00020" in browser.status.value
+    assert [value for _, value in browser.region.options] in ([], [None])
+    browser.file.value = str(folder / "a_cine.dcm")  # and recovers
+    assert browser.echofile is not None and browser.status.value == ""
+
+
+def test_browser_scan_button_and_bad_folder(folder: Path, tmp_path: Path) -> None:
+    browser = Browser(files=[])
+    browser.folder_text.value = str(tmp_path / "missing")
+    browser.scan_button.click()
+    assert "not a folder" in browser.status.value
+    browser.folder_text.value = str(folder)
+    browser.scan_button.click()
+    assert len(browser.file.options) == 3 and browser.echofile is not None
+
+
+def test_browser_defaults_to_the_sample_files() -> None:
+    labels = [label for label, _ in Browser().file.options]
+    assert "synthetic-doppler.dcm" in labels and "color3d_jpeg_baseline.dcm" in labels
+
+
+def test_calibration_panel_measures_the_philips_caliper() -> None:
+    panel = CalibrationPanel(package_file("OBXXXX1A.dcm"))
+    assert [value for _, value in panel.measure_region.options] == [0]
+    assert "overhangs by 1 columns" in panel.regions_table.value
+    assert "transducer apex" in panel.regions_table.value and "column 460, row 96" in panel.regions_table.value
+    renders = panel.view.renders
+    panel.set_points((459, 290), (498, 301))
+    assert "distance = 1.063 cm" in panel.result.value
+    assert "39 px × 0.026229 cm/px" in panel.result.value and "40.5 px" in panel.result.value
+    assert list(panel._segment.get_xdata()) == [459, 498] and panel.view.renders > renders
+    assert (panel.column_1.min, panel.column_1.max) == (120, 799)  # the clipped region box
+
+
+def test_calibration_panel_on_doppler_and_timing() -> None:
+    panel = CalibrationPanel(sample("synthetic-doppler.dcm"))
+    assert "baseline (0 cm/s) at row 352" in panel.regions_table.value
+    assert "Heart Rate" in panel.timing_table.value and "no timing element" in panel.timing_table.value
+    cine = CalibrationPanel(package_file("color3d_jpeg_baseline.dcm"))
+    assert "(0018,1063) Frame Time" in cine.timing_table.value and "3.967 s" in cine.timing_table.value
+
+
+def test_calibration_panel_flags_overhanging_resized_examples() -> None:
+    panel = CalibrationPanel(package_file("examples_ybr_color.dcm"))
+    assert "overhangs by" in panel.regions_table.value
