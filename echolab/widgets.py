@@ -512,8 +512,12 @@ class CalibrationPanel(widgets.VBox):
         region = self.echofile.regions[index]
         assert region.clipped_box is not None
         x0, y0, x1, y1 = region.clipped_box
-        sliders = ((self.column_1, x0, x1, 1 / 3), (self.column_2, x0, x1, 2 / 3))
-        sliders += ((self.row_1, y0, y1, 1 / 2), (self.row_2, y0, y1, 1 / 2))
+        sliders = [
+            (self.column_1, x0, x1, 1 / 3),
+            (self.column_2, x0, x1, 2 / 3),
+            (self.row_1, y0, y1, 1 / 2),
+            (self.row_2, y0, y1, 1 / 2),
+        ]
         for slider, low, high, fraction in sliders:
             with slider.hold_trait_notifications():
                 slider.min, slider.max = -(10**9), 10**9
