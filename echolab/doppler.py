@@ -11,7 +11,7 @@ Examples
 >>> strip = f.region(f.find_regions(spatial_format=SpatialFormat.SPECTRAL)[0])
 >>> env = doppler.envelope(strip)                     # dims ("direction", "x"), cm/s
 >>> doppler.peak_velocity(env, "positive", start=-2.0, stop=-1.2)
-<Measurement peak positive Doppler velocity: 81.2 cm/s>
+<Measurement peak positive Doppler velocity: 79.2 cm/s>
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ Examples
 >>> measure.distance(sector, (0.0, 5.1), (1.0, 5.4))         # (x, y) in cm
 <Measurement distance: 1.044 cm>
 >>> measure.velocity_at(f.region(2), row=300)                 # an image row
-<Measurement Doppler velocity: -9.113 cm/s>
+<Measurement Doppler velocity: -9.292 cm/s>
 """
 
 from __future__ import annotations
