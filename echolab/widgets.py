@@ -186,7 +186,9 @@ class Browser(widgets.VBox):
         self.region = widgets.Dropdown(description="region", layout=widgets.Layout(width="40%"))
         self.frame = widgets.IntSlider(description="frame", min=0, max=0, continuous_update=True)
         self.play = widgets.Play(min=0, max=0, interval=100, description="play")
-        widgets.jslink((self.play, "value"), (self.frame, "value"))
+        # a kernel-side link: the Play button drives the same callback as the slider, and both
+        # can be set from Python (a jslink would move the slider in the browser only)
+        widgets.link((self.play, "value"), (self.frame, "value"))
         self.frame_label = widgets.Label()
         self.status = widgets.HTML()
         self.view = FigureView(figsize=(11, 4.4))

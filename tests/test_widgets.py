@@ -56,6 +56,16 @@ def test_browser_opens_the_first_file_and_scrubs_frames(folder: Path) -> None:
     np.testing.assert_array_equal(np.asarray(artist.get_array()), expected)
 
 
+def test_play_button_moves_the_frame(folder: Path) -> None:
+    browser = Browser(folder)
+    renders = browser.view.renders
+    browser.play.value = 7  # what each tick of the Play button does
+    assert browser.frame.value == 7 and browser.view.renders == renders + 1
+    assert browser.frame_label.value.startswith("frame 7 / 119")
+    browser.frame.value = 3
+    assert browser.play.value == 3
+
+
 def test_browser_switches_file_and_region_and_axis_units(folder: Path) -> None:
     browser = Browser(folder)
     browser.file.value = str(folder / "sub" / "IMG0002")
@@ -117,3 +127,16 @@ def test_calibration_panel_on_doppler_and_timing() -> None:
 def test_calibration_panel_flags_overhanging_resized_examples() -> None:
     panel = CalibrationPanel(package_file("examples_ybr_color.dcm"))
     assert "overhangs by" in panel.regions_table.value
+
+
+def test_calibration_panel_switches_the_measured_region() -> None:
+    panel = CalibrationPanel(package_file("gdcm-US-ALOKA-16.dcm"))
+    assert [value for _, value in panel.measure_region.options] == [0, 1]
+    assert (panel.column_1.min, panel.column_1.max) == (32, 335)
+    panel.measure_region.value = 1
+    assert (panel.column_1.min, panel.column_1.max) == (336, 639)
+    assert panel.column_1.min <= panel.column_1.value <= panel.column_2.value <= panel.column_1.max
+    panel.column_2.value = panel.column_1.value + 100
+    panel.row_2.value = panel.row_1.value
+    delta = abs(panel.echofile.regions[1].x.delta)  # type: ignore[union-attr]
+    assert f"distance = {100 * delta:.3f} cm" in panel.result.value
