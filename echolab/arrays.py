@@ -8,6 +8,7 @@ written to netCDF or Zarr as it is.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -87,9 +88,17 @@ def doppler_positive_direction(region: Region) -> str | None:
 
 
 def region_dataarray(
-    region: Region, pixels: PixelSource, timing: FrameTiming, file_attrs: dict[str, Any]
+    region: Region,
+    pixels: PixelSource,
+    timing: FrameTiming,
+    file_attrs: dict[str, Any],
+    wrap: Callable[[FrameArray], Any] = lazy_variable_data,
 ) -> xr.DataArray:
-    """A lazy DataArray of one usable region: dims (time, y, x[, channel])."""
+    """A lazy DataArray of one usable region: dims (time, y, x[, channel]).
+
+    ``wrap`` turns the :class:`FrameArray` into the variable's data: cached and copy-on-write for
+    users, a bare ``LazilyIndexedArray`` for the xarray backend (xarray adds its own wrappers).
+    """
     assert region.clipped_box is not None and region.x is not None and region.y is not None
     x0, y0, x1, y1 = region.clipped_box
     array = FrameArray(pixels, region.clipped_box)
@@ -98,16 +107,21 @@ def region_dataarray(
     coords.update(_axis_coords(region.y, y0, y1, "y", "row"))
     coords.update(_axis_coords(region.x, x0, x1, "x", "column"))
     if pixels.fmt.is_colour:
-        coords["channel"] = ("channel", list(CHANNELS))
+        coords["channel"] = ("channel", np.array(CHANNELS, dtype=object))  # vlen strings: specified in Zarr v3
     attrs = {**file_attrs, **region_attrs(region)}
     attrs["long_name"] = region_long_name(region.kind, region.data_type_name)
     if region.flags.scrolling.name.startswith("SWEEPING"):
         attrs["comment"] = "sweeping region: its time axis wraps inside the region and is not monotonic"
-    variable = xr.Variable(dims, lazy_variable_data(array), attrs=netcdf_safe_attrs(attrs))
+    variable = xr.Variable(dims, wrap(array), attrs=netcdf_safe_attrs(attrs))
     return xr.DataArray(variable, coords=coords, name=f"region_{region.index}")
 
 
-def image_dataarray(pixels: PixelSource, timing: FrameTiming, file_attrs: dict[str, Any]) -> xr.DataArray:
+def image_dataarray(
+    pixels: PixelSource,
+    timing: FrameTiming,
+    file_attrs: dict[str, Any],
+    wrap: Callable[[FrameArray], Any] = lazy_variable_data,
+) -> xr.DataArray:
     """A lazy DataArray of whole frames in pixel coordinates: dims (time, row, column[, channel])."""
     array = FrameArray(pixels)
     dims: tuple[str, ...] = ("time", "row", "column") + (("channel",) if pixels.fmt.is_colour else ())
@@ -119,9 +133,9 @@ def image_dataarray(pixels: PixelSource, timing: FrameTiming, file_attrs: dict[s
         {"long_name": "image column", "units": "pixel"},
     )
     if pixels.fmt.is_colour:
-        coords["channel"] = ("channel", list(CHANNELS))
+        coords["channel"] = ("channel", np.array(CHANNELS, dtype=object))  # vlen strings: specified in Zarr v3
     attrs = {**file_attrs, "long_name": "pixel value"}
-    variable = xr.Variable(dims, lazy_variable_data(array), attrs=netcdf_safe_attrs(attrs))
+    variable = xr.Variable(dims, wrap(array), attrs=netcdf_safe_attrs(attrs))
     return xr.DataArray(variable, coords=coords, name="image")
 
 

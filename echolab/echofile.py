@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
@@ -24,8 +24,8 @@ from .errors import (
     TimingWarning,
     UncalibratedAxisWarning,
 )
-from .header import Header, get_float, get_int, get_str, header_from_dataset, read_header
-from .pixels import PixelSource, pixel_source
+from .header import Header, element_name, get_float, get_int, get_str, header_from_dataset, read_header
+from .pixels import FrameArray, PixelSource, lazy_variable_data, pixel_source
 from .regions import Region, parse_regions
 from .timing import FrameTiming, frame_timing
 
@@ -75,10 +75,17 @@ class EchoFile:
         self.sop_instance_uid: str | None = get_str(ds, "SOPInstanceUID", src)
         rows = get_int(ds, "Rows", src, minimum=0, maximum=65535)
         columns = get_int(ds, "Columns", src, minimum=0, maximum=65535)
-        #: (0028,0010) Rows (0 when absent: a file without an image).
-        self.rows: int = rows or 0
+        for keyword, value in (("Rows", rows), ("Columns", columns)):
+            if value is None:
+                cut = f"a file cut short ({header.file_size} bytes)" if header.file_size else "a data set cut short"
+                raise InvalidHeaderError(
+                    f"{element_name(keyword)} is missing: not an image, or {cut} before its Image Pixel module", src
+                )
+        assert rows is not None and columns is not None
+        #: (0028,0010) Rows.
+        self.rows: int = rows
         #: (0028,0011) Columns.
-        self.columns: int = columns or 0
+        self.columns: int = columns
         frames = get_int(ds, "NumberOfFrames", src, default=1, minimum=0, maximum=10_000_000)
         #: (0028,0008) Number of Frames, 1 when absent.
         self.number_of_frames: int = max(1, frames if frames is not None else 1)
@@ -157,7 +164,9 @@ class EchoFile:
             raise PixelDataError("the file has no (7FE0,0010) Pixel Data", self.source)
         return source
 
-    def _file_attrs(self) -> dict[str, Any]:
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """Attrs every array of this file carries (no patient or institution identifiers)."""
         return file_attrs(
             source=self.source,
             sop_instance_uid=self.sop_instance_uid,
@@ -180,6 +189,11 @@ class EchoFile:
         RegionError
             When the item is unusable (inverted or outside box, missing elements).
         """
+        array = self._region_array(index, lazy_variable_data)
+        return array.chunk(_chunks(chunks)) if chunks is not None else array
+
+    def _region_array(self, index: int, wrap: Callable[[FrameArray], Any]) -> xr.DataArray:
+        """Check region ``index``, warn its notes once, and build its DataArray with ``wrap``."""
         if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
             raise TypeError(f"region index must be an int, not {type(index).__name__}")
         if not -len(self.regions) <= index < len(self.regions):
@@ -190,13 +204,12 @@ class EchoFile:
         region = self.regions[index]
         region.check_usable(self.source)
         for kind, note in region.notes:
-            warnings.warn(f"{self._header.name}: region {region.index}: {note}", _NOTE_WARNINGS[kind], stacklevel=2)
-        array = region_dataarray(region, self.pixels, self.timing, self._file_attrs())
-        return array.chunk(_chunks(chunks)) if chunks is not None else array
+            warnings.warn(f"{self._header.name}: region {region.index}: {note}", _NOTE_WARNINGS[kind], stacklevel=3)
+        return region_dataarray(region, self.pixels, self.timing, self.attrs, wrap)
 
     def image(self, *, chunks: int | Mapping[str, int] | str | None = None) -> xr.DataArray:
         """Whole frames as a lazy DataArray, dims ``("time", "row", "column"[, "channel"])``."""
-        array = image_dataarray(self.pixels, self.timing, self._file_attrs())
+        array = image_dataarray(self.pixels, self.timing, self.attrs)
         return array.chunk(_chunks(chunks)) if chunks is not None else array
 
     def find_regions(

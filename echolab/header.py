@@ -9,6 +9,7 @@ malformed value (wrong VR, several values, NaN, text in a number) into an
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import struct
@@ -18,6 +19,7 @@ from typing import IO, Any
 
 import pydicom
 from pydicom.datadict import dictionary_description, tag_for_keyword
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
@@ -248,13 +250,47 @@ def _short(exc: BaseException) -> str:
 # --- reading single values -------------------------------------------------------------------
 
 
+#: Binary numeric VRs decoded straight from the raw bytes: struct code and item size.
+_BINARY_VRS = {"US": ("H", 2), "SS": ("h", 2), "UL": ("L", 4), "SL": ("l", 4), "FL": ("f", 4), "FD": ("d", 8)}
+
+
+@functools.lru_cache(maxsize=512)
+def _tag(keyword: str) -> int | None:
+    return tag_for_keyword(keyword)
+
+
+def _fast_value(element: Any) -> Any:
+    """The value of a not-yet-converted numeric element, decoded without pydicom's conversion
+    machinery (the bulk of header-reading time); ``NotImplemented`` for anything else."""
+    if not isinstance(element, RawDataElement) or element.value is None:
+        return NotImplemented
+    data, vr = element.value, element.VR
+    if vr in _BINARY_VRS:
+        code, size = _BINARY_VRS[vr]
+        if len(data) % size:
+            return NotImplemented  # let pydicom report the odd length
+        values = struct.unpack(("<" if element.is_little_endian else ">") + code * (len(data) // size), data)
+        return values[0] if len(values) == 1 else list(values)
+    if vr in ("IS", "DS"):
+        try:
+            parts = [p.strip(" \x00") for p in data.decode("ascii").split("\\")]
+        except UnicodeDecodeError:
+            return NotImplemented
+        parts = [p for p in parts if p] if len(parts) > 1 else parts
+        return parts[0] if len(parts) == 1 else parts
+    return NotImplemented
+
+
 def _raw(dataset: Dataset, keyword: str, source: str | None) -> Any:
-    if keyword not in dataset:
+    tag = _tag(keyword)
+    if tag is None or tag not in dataset:
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pydicom's VR validation; echolab reports its own
-            value = dataset[keyword].value
+        value = _fast_value(dataset.get_item(tag))
+        if value is NotImplemented:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # pydicom's VR validation; echolab reports its own
+                value = dataset[tag].value
     except Exception as exc:  # a value pydicom cannot convert from its VR
         raise InvalidHeaderError(f"{element_name(keyword)} cannot be read ({_short(exc)})", source) from exc
     if value is None or value == "" or (isinstance(value, (bytes, MultiValue, list)) and len(value) == 0):

@@ -9,9 +9,11 @@ the GIL).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -186,7 +188,27 @@ class PixelSource:
         return True
 
 
+#: Decode threads for reads in the current context (None: ``$ECHOLAB_DECODE_THREADS`` or the CPUs).
+_DECODE_THREADS: contextvars.ContextVar[int | None] = contextvars.ContextVar("echolab_decode_threads", default=None)
+
+
+@contextlib.contextmanager
+def decode_threads(count: int) -> Iterator[None]:
+    """Decode frames with at most ``count`` threads inside the ``with`` block (this thread only).
+
+    Used where parallelism comes from elsewhere, e.g. one Dask task per file.
+    """
+    token = _DECODE_THREADS.set(max(1, int(count)))
+    try:
+        yield
+    finally:
+        _DECODE_THREADS.reset(token)
+
+
 def _worker_count() -> int:
+    chosen = _DECODE_THREADS.get()
+    if chosen is not None:
+        return chosen
     configured = os.environ.get("ECHOLAB_DECODE_THREADS")
     if configured and configured.isdigit() and int(configured) > 0:
         return int(configured)

@@ -35,7 +35,7 @@ from .codes import RegionKind
 from .echofile import EchoFile
 from .echofile import open as open_file
 from .errors import EcholabError, MeasurementError
-from .header import looks_like_dicom
+from .inventory import find_files
 from .measure import distance
 from .timing import timing_candidates
 
@@ -48,17 +48,9 @@ UNTIMED_DISPLAY_RATE = 10.0
 
 
 def find_dicom_files(folder: str | os.PathLike[str], limit: int = MAX_FILES) -> list[str]:
-    """DICOM files under ``folder`` (recursively, by their first bytes, not their suffix), sorted."""
-    found: list[str] = []
-    for root, directories, names in os.walk(folder):
-        directories.sort()
-        for name in sorted(names):
-            path = os.path.join(root, name)
-            if looks_like_dicom(path):
-                found.append(path)
-                if len(found) >= limit:
-                    return sorted(found)
-    return sorted(found)
+    """DICOM files under ``folder`` (recursively, by their first bytes, not their suffix), sorted;
+    at most ``limit`` of them."""
+    return find_files([folder])[:limit]
 
 
 class FigureView:

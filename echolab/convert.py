@@ -1,0 +1,216 @@
+"""Convert many files into one Zarr archive with Dask: one group per SOP Instance UID.
+
+Each file becomes the group ``<SOP Instance UID>`` holding its ``image`` and ``region_<i>``
+groups (see :mod:`echolab.datasets`). Files are converted in parallel by a
+:mod:`dask.distributed` cluster — a local one by default, or any scheduler address — one task per
+file. A group is written into a scratch folder beside the archive and renamed into place when
+complete, so a crash or Ctrl-C never leaves a half-written group, and a rerun skips the files
+whose group exists (the conversion resumes). A file that cannot be converted is reported with
+its reason and skipped; the others go on. Headers are read first (in parallel, see
+:func:`echolab.inventory.scan`): a file whose SOP Instance UID an earlier file (in path order)
+already holds is skipped with a note, so the same input always gives the same archive.
+
+Run one conversion per archive at a time: a new run clears the scratch folder of the last.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import xarray as xr
+from xarray.core import indexing
+
+from .datasets import file_datatree
+from .echofile import open as open_file
+from .errors import EcholabError
+from .inventory import find_files, scan
+from .pixels import decode_threads
+
+__all__ = ["ConvertResult", "convert", "convert_file", "group_exists", "scratch_dir"]
+
+Status = Literal["converted", "skipped", "failed"]
+
+#: Frames per Zarr chunk along ``time``: one chunk of a 640 x 480 RGB cine is about 30 MB.
+TIME_CHUNK = 32
+
+
+@dataclass(frozen=True)
+class ConvertResult:
+    """What happened to one file.
+
+    Attributes
+    ----------
+    path
+        The source file.
+    status
+        ``"converted"``, ``"skipped"`` (its group already exists) or ``"failed"``.
+    group
+        The archive group (the SOP Instance UID), None when the header could not be read.
+    reason
+        Why it failed or was skipped.
+    """
+
+    path: str
+    status: Status
+    group: str | None = None
+    reason: str = ""
+
+
+def scratch_dir(store: str | os.PathLike[str]) -> str:
+    """The folder beside ``store`` where groups are written before being renamed into it."""
+    return os.fspath(store).rstrip("/\\") + ".partial"
+
+
+def group_exists(store: str | os.PathLike[str], group: str) -> bool:
+    """True when ``group`` is complete in the archive (its metadata file exists)."""
+    folder = os.path.join(os.fspath(store), group)
+    return os.path.isfile(os.path.join(folder, "zarr.json")) or os.path.isfile(os.path.join(folder, ".zgroup"))
+
+
+def convert_file(
+    path: str, store: str, *, keep_identifiers: bool = False, time_chunk: int = TIME_CHUNK
+) -> ConvertResult:
+    """Convert one file into group ``<SOP Instance UID>`` of the Zarr ``store``; never raises
+    for a bad file (the result says why). Frames are decoded on one thread: parallelism comes
+    from converting several files at once."""
+    import dask
+
+    group: str | None = None
+    partial = os.path.join(scratch_dir(store), f"{uuid.uuid4().hex}.zarr")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            f = open_file(path)
+            group = f.sop_instance_uid
+            if not group or "/" in group or group.startswith("."):
+                reason = f"(0008,0018) SOP Instance UID = {group!r} cannot name a group"
+                return ConvertResult(path, "failed", None, reason)
+            if group_exists(store, group):
+                return ConvertResult(path, "skipped", group, "already in the archive")
+            tree = file_datatree(f, keep_identifiers=keep_identifiers, wrap=indexing.LazilyIndexedArray)
+            tree = tree.chunk({"time": time_chunk})
+            # inside a worker: no nested cluster tasks, and one decode thread per file
+            with dask.config.set(scheduler="synchronous"), decode_threads(1):
+                tree.to_zarr(partial, mode="w", consolidated=False)
+        try:
+            os.rename(partial, os.path.join(store, group))
+        except OSError:
+            if group_exists(store, group):  # the same UID converted meanwhile by another task
+                return ConvertResult(path, "skipped", group, "already in the archive (duplicate SOP Instance UID)")
+            raise
+        return ConvertResult(path, "converted", group)
+    except EcholabError as exc:
+        return ConvertResult(path, "failed", group, exc.reason)
+    except Exception as exc:  # reported with the file's name; the other files go on
+        return ConvertResult(path, "failed", group, f"{type(exc).__name__}: {exc}")
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+
+
+def _prepare_store(store: str) -> None:
+    import zarr
+
+    zarr.open_group(store, mode="a")
+    shutil.rmtree(scratch_dir(store), ignore_errors=True)
+    os.makedirs(scratch_dir(store), exist_ok=True)
+
+
+def convert(
+    sources: Sequence[str | os.PathLike[str]],
+    store: str | os.PathLike[str],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    keep_identifiers: bool = False,
+    progress: bool = True,
+    on_result: Callable[[ConvertResult], Any] | None = None,
+) -> list[ConvertResult]:
+    """Convert every DICOM file under ``sources`` into the Zarr archive ``store`` with Dask.
+
+    Parameters
+    ----------
+    sources
+        Files and folders (searched recursively for DICOM files).
+    store
+        The Zarr archive (a folder), created when missing.
+    workers
+        Worker processes of the local cluster (default: one per CPU); ignored with ``scheduler``.
+    scheduler
+        Address of a running ``dask.distributed`` scheduler (``tcp://host:8786``); its workers
+        must see the same paths.
+    keep_identifiers
+        Copy patient, operator and institution elements and the file name into the attrs.
+    progress
+        Show a progress bar (tqdm) on stderr.
+    on_result
+        Called with each result as it arrives.
+
+    Returns
+    -------
+    list of ConvertResult
+        One per file, in the order the files were found.
+    """
+    from dask.distributed import Client, LocalCluster, as_completed
+    from tqdm.auto import tqdm
+
+    store = os.path.abspath(os.fspath(store))
+    files = [os.path.abspath(p) for p in find_files(sources)]
+    results: dict[str, ConvertResult] = {}
+    owners: dict[str, str] = {}
+    tasks: list[str] = []
+    for row in scan(files, workers=workers):  # headers first: bad headers and duplicate UIDs need no task
+        if row.error:
+            results[row.path] = ConvertResult(row.path, "failed", None, row.error)
+        elif row.sop_instance_uid in owners:
+            first = os.path.basename(owners[row.sop_instance_uid])
+            reason = f"same (0008,0018) SOP Instance UID as {first}, which holds the group"
+            results[row.path] = ConvertResult(row.path, "skipped", row.sop_instance_uid, reason)
+        else:
+            owners[row.sop_instance_uid] = row.path
+            tasks.append(row.path)
+    for result in results.values():
+        if on_result is not None:
+            on_result(result)
+    _prepare_store(store)
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=40,
+        )
+        client = Client(cluster)
+    else:
+        client = Client(scheduler)
+    try:
+        futures = client.map(convert_file, tasks, store=store, keep_identifiers=keep_identifiers, pure=False)
+        origin = {future.key: path for future, path in zip(futures, tasks, strict=True)}
+        with tqdm(total=len(tasks), unit="file", disable=not progress, desc="converting") as bar:
+            for future in as_completed(futures):
+                try:
+                    result = future.result()
+                except Exception as exc:  # a worker lost, a task killed: still one file's failure
+                    result = ConvertResult(origin[future.key], "failed", None, f"{type(exc).__name__}: {exc}")
+                results[result.path] = result
+                if on_result is not None:
+                    on_result(result)
+                bar.update()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+        shutil.rmtree(scratch_dir(store), ignore_errors=True)
+    return [results[path] for path in files if path in results]
+
+
+def open_archive(store: str | os.PathLike[str], **kwargs: Any) -> xr.DataTree:
+    """Open a converted archive lazily as a DataTree (``/<SOP Instance UID>/region_<i>``)."""
+    return xr.open_datatree(os.fspath(store), engine="zarr", consolidated=False, **kwargs)

@@ -1,0 +1,110 @@
+"""A file as an xarray DataTree: an ``image`` group and one ``region_<i>`` group per region.
+
+``i`` is the item index in (0018,6011) Sequence of Ultrasound Regions, so group names match
+``EchoFile.region(i)``; unusable items have no group and are listed in the root attrs. Nothing
+that identifies a patient, an operator or an institution is copied unless asked for.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import xarray as xr
+from pydicom.dataset import Dataset
+
+from . import __version__
+from .conventions import IDENTIFYING_KEYWORDS, netcdf_safe_attrs
+from .echofile import EchoFile
+from .errors import EcholabError
+from .pixels import FrameArray, lazy_variable_data
+
+__all__ = ["file_datatree", "file_dataset", "group_names", "identifying_attrs", "root_attrs"]
+
+Wrap = Callable[[FrameArray], Any]
+
+
+def identifying_attrs(dataset: Dataset) -> dict[str, str]:
+    """The identifying elements present in ``dataset`` (see ``IDENTIFYING_KEYWORDS``), as text."""
+    found = {}
+    for keyword in sorted(IDENTIFYING_KEYWORDS):
+        try:
+            value = dataset.get(keyword)
+        except Exception:  # a malformed identifier is left out rather than failing the export
+            continue
+        if value is not None and str(value) != "":
+            found[keyword] = str(value)
+    return found
+
+
+def root_attrs(f: EchoFile, *, keep_identifiers: bool = False) -> dict[str, Any]:
+    """Attrs of a file's root group: a header summary without identifiers unless asked."""
+    unusable = [f"{r.index}: " + "; ".join(r.problems) for r in f.regions if not r.usable]
+    attrs: dict[str, Any] = {
+        "sop_instance_uid": f.sop_instance_uid,
+        "sop_class_uid": f.dataset.get("SOPClassUID"),
+        "manufacturer": f.manufacturer,
+        "manufacturer_model_name": f.model,
+        "rows": f.rows,
+        "columns": f.columns,
+        "number_of_frames": f.number_of_frames,
+        "frame_rate": f.frame_rate,
+        "timing_source": f.timing_source,
+        "cine_rate": f.cine_rate,
+        "heart_rate": f.heart_rate,
+        "transfer_syntax_uid": f.transfer_syntax_uid,
+        "photometric_interpretation": f.photometric_interpretation,
+        "region_count": len(f.regions),
+        "unusable_regions": " | ".join(unusable) if unusable else None,
+        "converted_by": f"echolab {__version__}",
+    }
+    if keep_identifiers:
+        attrs["source_file"] = os.path.basename(f.source) if f.source else None
+        attrs.update({f"dicom_{k}": v for k, v in identifying_attrs(f.dataset).items()})
+    return netcdf_safe_attrs(attrs)
+
+
+def group_names(f: EchoFile) -> list[str]:
+    """Names of the groups a file gives: ``image`` then ``region_<i>`` for each usable region."""
+    return ["image"] + [f"region_{r.index}" for r in f.regions if r.usable]
+
+
+def _strip(array: xr.DataArray, keep_identifiers: bool) -> xr.DataArray:
+    if not keep_identifiers:
+        array.attrs.pop("source_file", None)
+    return array
+
+
+def file_dataset(
+    f: EchoFile, group: str = "image", *, keep_identifiers: bool = False, wrap: Wrap = lazy_variable_data
+) -> xr.Dataset:
+    """One group of a file as a Dataset with a single data variable named like the group.
+
+    Raises
+    ------
+    EcholabError
+        When ``group`` is not one of :func:`group_names`.
+    """
+    names = group_names(f)
+    group = group.strip("/")
+    if group not in names:
+        raise EcholabError(f"no group {group!r}; this file has {', '.join(names)}", f.source)
+    if group == "image":
+        from .arrays import image_dataarray
+
+        array = image_dataarray(f.pixels, f.timing, f.attrs, wrap)
+    else:
+        array = f._region_array(int(group.removeprefix("region_")), wrap)
+    array = _strip(array, keep_identifiers)
+    return array.to_dataset(promote_attrs=False).assign_attrs(root_attrs(f, keep_identifiers=keep_identifiers))
+
+
+def file_datatree(f: EchoFile, *, keep_identifiers: bool = False, wrap: Wrap = lazy_variable_data) -> xr.DataTree:
+    """The whole file as a DataTree: root attrs, an ``image`` group and the usable regions."""
+    groups: dict[str, xr.Dataset] = {"/": xr.Dataset(attrs=root_attrs(f, keep_identifiers=keep_identifiers))}
+    for name in group_names(f):
+        dataset = file_dataset(f, name, keep_identifiers=keep_identifiers, wrap=wrap)
+        dataset.attrs = {}  # the summary lives in the root only
+        groups[f"/{name}"] = dataset
+    return xr.DataTree.from_dict(groups)

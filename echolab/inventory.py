@@ -1,0 +1,143 @@
+"""An inventory of a folder of ultrasound DICOM files, from their headers only.
+
+One row per file — SOP Instance UID, size, frames, frame rate and where it came from, heart
+rate, region kinds and units — or, for a file that cannot be read, the reason. No pixel is
+decoded and no identifier (patient, operator, institution) is read into the rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, fields
+
+from .echofile import open as open_file
+from .errors import EcholabError
+from .header import looks_like_dicom
+
+__all__ = ["InventoryRow", "find_files", "inventory_row", "scan", "write_csv"]
+
+
+@dataclass(frozen=True)
+class InventoryRow:
+    """What the header of one file says (or why it could not be read).
+
+    Attributes
+    ----------
+    path
+        The file, relative to the scanned folder.
+    error
+        Empty when the header was read; otherwise the reason (the rest is empty).
+    """
+
+    path: str
+    size_bytes: int
+    sop_instance_uid: str = ""
+    manufacturer: str = ""
+    model: str = ""
+    rows: int | None = None
+    columns: int | None = None
+    frames: int | None = None
+    frame_rate: float | None = None
+    timing_source: str = ""
+    heart_rate: float | None = None
+    regions: int | None = None
+    region_kinds: str = ""
+    region_units: str = ""
+    transfer_syntax_uid: str = ""
+    warnings: str = ""
+    error: str = ""
+
+
+def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """Every DICOM file under ``paths``: files are taken as given, folders searched recursively
+    for files that start like DICOM (whatever their suffix) and listed sorted by path."""
+    found: list[str] = []
+    for path in paths:
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            inside = [os.path.join(root, name) for root, _, names in os.walk(path) for name in names]
+            found += sorted(p for p in inside if looks_like_dicom(p))
+        else:
+            found.append(path)
+    return found
+
+
+def inventory_row(path: str, root: str | None = None) -> InventoryRow:
+    """Read one file's header into an :class:`InventoryRow`; never raises for a bad file."""
+    shown = os.path.relpath(path, root) if root else path
+    try:
+        size = os.path.getsize(path)
+    except OSError as exc:
+        return InventoryRow(path=shown, size_bytes=0, error=f"cannot read the file ({exc.strerror})")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            f = open_file(path)
+            kinds = ";".join(r.kind.value if r.usable else f"unusable {r.kind.value}" for r in f.regions)
+            units = ";".join(
+                f"{r.x.unit} x {r.y.unit}" if r.x is not None and r.y is not None else "-" for r in f.regions
+            )
+            row = InventoryRow(
+                path=shown,
+                size_bytes=size,
+                sop_instance_uid=f.sop_instance_uid or "",
+                manufacturer=f.manufacturer or "",
+                model=f.model or "",
+                rows=f.rows,
+                columns=f.columns,
+                frames=f.number_of_frames,
+                frame_rate=round(f.frame_rate, 4) if f.frame_rate else None,
+                timing_source=f.timing_source,
+                heart_rate=f.heart_rate,
+                regions=len(f.regions),
+                region_kinds=kinds,
+                region_units=units,
+                transfer_syntax_uid=f.transfer_syntax_uid,
+            )
+        except EcholabError as exc:
+            return InventoryRow(path=shown, size_bytes=size, error=exc.reason)
+        except Exception as exc:  # the inventory lists every file; an unexpected failure is a reason too
+            return InventoryRow(path=shown, size_bytes=size, error=f"unexpected {type(exc).__name__}: {exc}")
+    notes = sorted({str(w.message).split(": ", 1)[-1] for w in caught})
+    return row if not notes else InventoryRow(**{**asdict(row), "warnings": " | ".join(notes)})
+
+
+def _row(args: tuple[str, str | None]) -> InventoryRow:
+    return inventory_row(*args)
+
+
+def scan(
+    paths: Sequence[str | os.PathLike[str]], *, workers: int | None = None, root: str | None = None
+) -> Iterator[InventoryRow]:
+    """Inventory rows for every DICOM file under ``paths``, in file order.
+
+    ``workers`` processes read headers in parallel (default: one per CPU; 1 reads in this
+    process). ``root`` makes the row paths relative (default: the single folder given).
+    """
+    files = find_files(paths)
+    if root is None and len(paths) == 1 and os.path.isdir(paths[0]):
+        root = os.fspath(paths[0])
+    count = workers or os.cpu_count() or 1
+    jobs = [(path, root) for path in files]
+    if count <= 1 or len(jobs) < 8:
+        yield from map(_row, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=count) as pool:
+        yield from pool.map(_row, jobs, chunksize=max(1, min(64, len(jobs) // (4 * count))))
+
+
+def write_csv(rows: Iterable[InventoryRow], path: str | os.PathLike[str]) -> int:
+    """Write rows to a CSV file with a header line; return the number of rows."""
+    names = [f.name for f in fields(InventoryRow)]
+    count = 0
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=names)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else v) for k, v in asdict(row).items()})
+            count += 1
+    return count

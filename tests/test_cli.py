@@ -1,0 +1,79 @@
+"""The echolab command line: info, scan and convert, their output and exit status."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from echolab.cli import format_table, main
+from echolab.data import sample
+
+from .conftest import package_file
+
+
+def test_format_table_aligns_columns() -> None:
+    table = format_table([{"a": 1, "bb": None}, {"a": 100, "bb": "x"}])
+    assert table.splitlines() == ["a    bb", "---  --", "1    -", "100  x"]
+
+
+def test_info_prints_summary_and_regions(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", sample("synthetic-doppler.dcm")]) == 0
+    out = capsys.readouterr().out
+    assert "SOP Instance UID" in out and "spectral Doppler" in out
+    assert "Doppler velocity [cm/s], 0.8 cm/s/pixel, positive above the baseline" in out
+    assert "Synthetic^Sample" not in out
+    assert main(["info", "--keep-identifiers", sample("synthetic-doppler.dcm")]) == 0
+    assert "Synthetic^Sample" in capsys.readouterr().out
+
+
+def test_info_on_a_non_dicom_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    assert main(["info", str(text)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("echolab info: ") and "notes.txt: not a DICOM file" in err and "Traceback" not in err
+
+
+def test_scan_prints_and_writes_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    shutil.copy(package_file("OBXXXX1A.dcm"), folder / "a.dcm")
+    shutil.copy(sample("synthetic-mmode.dcm"), folder / "b")
+    (folder / "c.dcm").write_bytes(b"\x00" * 128 + b"DICM" + b"\x02\x00")
+    assert main(["scan", str(folder), "--csv", str(tmp_path / "inventory.csv"), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "3 DICOM file(s), 1 unreadable" in out and "2D;trace" in out
+    with (tmp_path / "inventory.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["path"] for r in rows] == ["a.dcm", "b", "c.dcm"] and rows[1]["region_kinds"] == "2D;M-mode"
+
+
+def test_convert_command_reports_failures_in_its_exit_status(tmp_path: Path) -> None:
+    """Run as users do, in a fresh process with its own local Dask cluster."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(sample("synthetic-doppler.dcm"), folder / "good.dcm")
+    (folder / "bad.dcm").write_bytes(Path(sample("synthetic-mmode.dcm")).read_bytes()[:1000])
+    store = tmp_path / "out.zarr"
+    command = [sys.executable, "-m", "echolab.cli", "convert", str(folder), str(store), "--workers", "1"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1, done.stderr
+    assert "1 converted, 0 already in" in done.stdout and "1 failed" in done.stdout
+    assert "failed: " in done.stderr and "bad.dcm" in done.stderr and "Traceback" not in done.stderr
+    good_only = subprocess.run(
+        [*command[:4], str(folder / "good.dcm"), str(store)], capture_output=True, text=True, timeout=300
+    )
+    assert good_only.returncode == 0 and "0 converted, 1 already in" in good_only.stdout
+
+
+def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["convert", str(tmp_path / "only.zarr")]) == 2
+    (tmp_path / "file.zarr").write_text("")
+    assert main(["convert", sample("synthetic-mmode.dcm"), str(tmp_path / "file.zarr")]) == 2
+    with pytest.raises(SystemExit):
+        main(["frobnicate"])

@@ -1,0 +1,126 @@
+"""Converting folders to Zarr with Dask: good files converted, bad ones reported, atomic, resumable, private."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import pytest
+import xarray as xr
+from pydicom.encaps import encapsulate
+
+import echolab
+from echolab.convert import convert, convert_file, group_exists, open_archive, scratch_dir
+from echolab.data import sample
+
+from .conftest import package_file
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    ) as local:
+        yield local.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two good files (one carrying patient and institution names), a truncated one, a corrupt JPEG."""
+    root = tmp_path_factory.mktemp("sources")
+    shutil.copy(package_file("color3d_jpeg_baseline.dcm"), root / "cine.dcm")
+    named = pydicom.dcmread(sample("synthetic-doppler.dcm"))
+    named.PatientName, named.PatientBirthDate = "Echo^Demo", "18581118"
+    named.InstitutionName = "BOGALUSA HEART STUDY"
+    named.save_as(root / "doppler_Echo_Demo.dcm")
+    (root / "cut.dcm").write_bytes((root / "cine.dcm").read_bytes()[:900])
+    corrupt = pydicom.dcmread(sample("synthetic-mmode.dcm"))
+    corrupt.file_meta.TransferSyntaxUID = pydicom.uid.JPEGBaseline8Bit
+    corrupt.PixelData = encapsulate([b"\xff\xd8\xff\xe0 not a JPEG stream"])
+    corrupt.save_as(root / "z_corrupt.dcm")
+    return root
+
+
+def test_convert_under_a_local_cluster(cluster: str, mixed: Path, tmp_path: Path) -> None:
+    store = tmp_path / "archive.zarr"
+    seen = []
+    results = convert([str(mixed)], store, scheduler=cluster, progress=False, on_result=seen.append)
+    status = {Path(r.path).name: r for r in results}
+    assert len(seen) == 4 and list(status) == ["cine.dcm", "cut.dcm", "doppler_Echo_Demo.dcm", "z_corrupt.dcm"]
+    assert status["cine.dcm"].status == status["doppler_Echo_Demo.dcm"].status == "converted"
+    assert status["cut.dcm"].status == "failed" and "(0028,0010) Rows is missing" in status["cut.dcm"].reason
+    assert status["z_corrupt.dcm"].status == "failed" and status["z_corrupt.dcm"].reason
+
+    archive = open_archive(store)
+    cine_uid = echolab.open(mixed / "cine.dcm").sop_instance_uid
+    assert sorted(archive[cine_uid].children) == ["image", "region_0"]
+    region = archive[cine_uid]["region_0"].to_dataset()["region_0"]
+    assert region.x.attrs["units"] == "cm" and region.time.attrs["units"] == "s"
+    assert region.encoding["chunks"][0] == 32  # frames per Zarr chunk
+    original = echolab.open(mixed / "cine.dcm").region(0)
+    np.testing.assert_array_equal(region[10:12].values, original[10:12].values)
+    xr.testing.assert_equal(region.x, original.x)
+    assert not Path(scratch_dir(store)).exists()
+
+
+def test_no_identifier_reaches_the_archive(cluster: str, mixed: Path, tmp_path: Path) -> None:
+    store = tmp_path / "private.zarr"
+    convert([str(mixed)], store, scheduler=cluster, progress=False)
+    metadata = "".join(p.read_text(errors="replace") for p in store.rglob("zarr.json"))
+    assert "sop_instance_uid" in metadata
+    for secret in ("Echo^Demo", "Echo_Demo", "BOGALUSA", "18581118", "doppler_Echo"):
+        assert secret not in metadata
+    kept = tmp_path / "kept.zarr"
+    convert([str(mixed / "doppler_Echo_Demo.dcm")], kept, scheduler=cluster, progress=False, keep_identifiers=True)
+    assert "Echo^Demo" in "".join(p.read_text() for p in kept.rglob("zarr.json"))
+
+
+def test_rerun_skips_converted_files(cluster: str, mixed: Path, tmp_path: Path) -> None:
+    store = tmp_path / "resume.zarr"
+    first = convert([str(mixed / "cine.dcm")], store, scheduler=cluster, progress=False)
+    assert [r.status for r in first] == ["converted"]
+    stamp = (store / first[0].group / "zarr.json").stat().st_mtime_ns  # type: ignore[operator]
+    again = convert([str(mixed)], store, scheduler=cluster, progress=False)
+    assert [r.status for r in again] == ["skipped", "failed", "converted", "failed"]
+    assert (store / first[0].group / "zarr.json").stat().st_mtime_ns == stamp  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("interruption", [OSError("disk full"), KeyboardInterrupt()])
+def test_a_failed_write_leaves_no_half_group(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interruption: BaseException
+) -> None:
+    store = tmp_path / "atomic.zarr"
+    store.mkdir()
+    Path(scratch_dir(store)).mkdir()
+    real = xr.DataTree.to_zarr
+
+    def write_then_fail(self, target, *args, **kwargs):  # type: ignore[no-untyped-def]
+        real(self, target, *args, **kwargs)
+        assert any(Path(target).rglob("zarr.json"))  # something was written...
+        raise interruption
+
+    monkeypatch.setattr(xr.DataTree, "to_zarr", write_then_fail)
+    path = sample("synthetic-mmode.dcm")
+    if isinstance(interruption, KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt):
+            convert_file(path, str(store))
+    else:
+        result = convert_file(path, str(store))
+        assert result.status == "failed" and "disk full" in result.reason
+    uid = echolab.open(path).sop_instance_uid
+    assert uid is not None and not group_exists(store, uid) and not (store / uid).exists()  # ...but not here
+    assert list(Path(scratch_dir(store)).iterdir()) == []
+
+
+def test_duplicate_uids_keep_the_first_file_in_path_order(cluster: str, tmp_path: Path) -> None:
+    folder = tmp_path / "dups"
+    folder.mkdir()
+    shutil.copy(package_file("OBXXXX1A.dcm"), folder / "a.dcm")
+    shutil.copy(package_file("examples_palette.dcm"), folder / "b.dcm")  # a crop of a.dcm, same SOP Instance UID
+    results = convert([str(folder)], tmp_path / "dups.zarr", scheduler=cluster, progress=False)
+    assert [r.status for r in results] == ["converted", "skipped"]
+    assert results[1].reason == "same (0008,0018) SOP Instance UID as a.dcm, which holds the group"
