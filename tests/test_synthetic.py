@@ -33,7 +33,9 @@ def test_doppler_sample_is_laid_out_like_the_toshiba_file(doppler_sample) -> Non
 
 
 def test_mmode_sample_is_laid_out_like_the_ge_file(mmode_sample) -> None:  # type: ignore[no-untyped-def]
-    assert _layout(mmode_sample[0]) == pytest.approx(_layout(shared_file("dcmjs__undefined-length-test.dcm")))
+    generated, real = _layout(mmode_sample[0]), _layout(shared_file("dcmjs__undefined-length-test.dcm"))
+    assert [g[:5] for g in generated] == [r[:5] for r in real]
+    assert [g[5] for g in generated] == pytest.approx([r[5] for r in real])
     strip = echolab.open(mmode_sample[0]).region(1)
     assert strip.attrs["reference_pixel_physical_value_x"] == pytest.approx(0.658963)
 
