@@ -3,6 +3,7 @@
     echolab info FILE                     header summary and region table
     echolab scan DIR [--csv OUT]          inventory of every DICOM file under DIR (headers only)
     echolab convert SRC... OUT.zarr       every file to one Zarr group per SOP Instance UID (Dask)
+    echolab browse [DIR]                  the browser widget as a local web app (Voila)
 
 Identifiers (patient, operator, institution) are left out unless ``--keep-identifiers`` is given.
 Exit status: 0 on success, 1 when a file failed, 2 for a usage error.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -93,6 +95,32 @@ def _convert(args: argparse.Namespace) -> int:
     return 1 if counts["failed"] else 0
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _browse(args: argparse.Namespace) -> int:
+    from .browse import free_port, start, stop, wait_until_up
+
+    port = args.port or free_port()
+    url = f"http://127.0.0.1:{port}/"
+    process = start(args.folder, port)
+    previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops Voila too, like Ctrl-C
+    try:
+        wait_until_up(url, process)
+        print(f"echolab browser for {args.folder or 'the sample files'}: {url}  (Ctrl-C stops it)", flush=True)
+        if not args.no_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+        return process.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop(process)
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="echolab", description="Ultrasound DICOM regions with physical coordinates.")
     parser.add_argument("--version", action="version", version=f"echolab {__version__}")
@@ -115,6 +143,12 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--scheduler", metavar="ADDRESS", help="a running dask.distributed scheduler")
     convert.add_argument("--keep-identifiers", action="store_true", help="copy identifying elements into attrs")
     convert.set_defaults(run=_convert)
+
+    browse = commands.add_parser("browse", help="the browser widget as a web app on 127.0.0.1 (Voila)")
+    browse.add_argument("folder", nargs="?", metavar="DIR", help="folder to browse (default: the sample files)")
+    browse.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    browse.add_argument("--no-browser", action="store_true", help="print the URL without opening a web browser")
+    browse.set_defaults(run=_browse)
     return parser
 
 

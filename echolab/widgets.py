@@ -154,8 +154,9 @@ class Browser(widgets.VBox):
     ----------
     folder_text, scan_button, file, region, frame, play
         The controls: folder path, rescan, file choice, region choice, frame slider, Play button.
-    summary, regions_table, frame_label, status
-        HTML/Label outputs: header summary, region table, "frame 3 / 119 · t = 0.100 s", messages.
+    summary, regions_table, frame_label, axes_label, status
+        HTML/Label outputs: header summary, region table, "frame 3 / 119 · t = 0.100 s", the
+        region panel's axes as text ("region 1: x time [s] · y Doppler velocity [cm/s]"), messages.
     view
         The :class:`FigureView` with the whole frame (region boxes) beside the chosen region.
     echofile
@@ -171,7 +172,7 @@ class Browser(widgets.VBox):
             placeholder="a folder of DICOM files (searched recursively)",
             layout=widgets.Layout(width="60%"),
         )
-        self.scan_button = widgets.Button(description="Scan folder", icon="folder-open")
+        self.scan_button = widgets.Button(description="Scan folder")
         self.file = widgets.Dropdown(description="file", layout=widgets.Layout(width="60%"))
         self.summary = widgets.HTML()
         self.regions_table = widgets.HTML()
@@ -182,8 +183,11 @@ class Browser(widgets.VBox):
         # can be set from Python (a jslink would move the slider in the browser only)
         widgets.link((self.play, "value"), (self.frame, "value"))
         self.frame_label = widgets.Label()
+        self.axes_label = widgets.Label()
         self.status = widgets.HTML()
         self.view = FigureView(figsize=(11, 4.4))
+        for name, control in (("frame", self.frame_label), ("axes", self.axes_label), ("picture", self.view.widget)):
+            control.add_class(f"echolab-{name}")
 
         self.scan_button.on_click(lambda _: self.scan(self.folder_text.value))
         self.file.observe(self._on_file, names="value")
@@ -197,9 +201,15 @@ class Browser(widgets.VBox):
                 widgets.HBox([self.summary, self.regions_table]),
                 widgets.HBox([self.region, self.play, self.frame, self.frame_label]),
                 self.view.widget,
+                self.axes_label,
             ]
         )
         self.add_class("echolab-browser")
+        self.file.add_class("echolab-file")
+        self.region.add_class("echolab-region")
+        self.frame.add_class("echolab-frame-slider")
+        self.summary.add_class("echolab-summary")
+        self.regions_table.add_class("echolab-regions")
         if folder is not None:
             self.scan(folder)
         else:
@@ -308,6 +318,10 @@ class Browser(widgets.VBox):
             self.view.redraw()
             return
         self._views = views
+        region_axes = views[-1].axes if index is not None else None
+        self.axes_label.value = (
+            f"region {index}: x {region_axes.get_xlabel()} · y {region_axes.get_ylabel()}" if region_axes else ""
+        )
         self.view.set_moving(moving)
         self.view.redraw()
         self._update_label()

@@ -77,3 +77,8 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["convert", sample("synthetic-mmode.dcm"), str(tmp_path / "file.zarr")]) == 2
     with pytest.raises(SystemExit):
         main(["frobnicate"])
+
+
+def test_browse_refuses_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["browse", str(tmp_path / "missing"), "--no-browser"]) == 1
+    assert "missing: not a folder" in capsys.readouterr().err

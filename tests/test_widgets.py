@@ -75,6 +75,7 @@ def test_browser_switches_file_and_region_and_axis_units(folder: Path) -> None:
     browser.region.value = 1
     axes = browser._views[1].axes
     assert axes.get_ylabel() == "Doppler velocity [cm/s]" and axes.get_xlabel() == "time [s]"
+    assert browser.axes_label.value == "region 1: x time [s] · y Doppler velocity [cm/s]"
     assert browser._views[0].extras["boxes"][1].get_linewidth() == 2.5
     assert browser.play.interval == 100  # no timing: 10 frames/s for display only
 
