@@ -19,6 +19,7 @@ from .errors import (
     PixelDataWarning,
     RegionClippedWarning,
     RegionError,
+    RegionIndexError,
     TimingWarning,
     UncalibratedAxisWarning,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "PixelDataError",
     "MissingDecoderError",
     "RegionError",
+    "RegionIndexError",
     "MeasurementError",
     "EcholabWarning",
     "RegionClippedWarning",

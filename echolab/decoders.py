@@ -24,6 +24,7 @@ import pydicom.uid as uids
 from pydicom.encaps import encapsulate
 
 from .errors import MissingDecoderError, PixelDataError
+from .streams import check_stream
 
 __all__ = ["PixelFormat", "decode_encapsulated", "decode_native", "install_hint", "check_decoder"]
 
@@ -147,23 +148,64 @@ def check_decoder(tsuid: str, source: str | None) -> None:
 
 
 def decode_encapsulated(
-    data: bytes, tsuid: str, fmt: PixelFormat, out: np.ndarray, lut: np.ndarray | None, source: str | None
+    data: bytes,
+    tsuid: str,
+    fmt: PixelFormat,
+    out: np.ndarray,
+    lut: np.ndarray | None,
+    source: str | None,
+    index: int = 0,
 ) -> None:
-    """Decode one compressed frame ``data`` into ``out`` (shape ``fmt.frame_shape``)."""
+    """Decode compressed frame ``index`` (bytes ``data``) into ``out`` (shape ``fmt.frame_shape``).
+
+    The stream's own header is checked against the Image Pixel module first
+    (:func:`echolab.streams.check_stream`), so no decoder is handed a frame that cannot fit.
+    """
+    check_stream(data, tsuid, fmt.rows, fmt.columns, fmt.samples_per_pixel, fmt.stored_dtype.itemsize, index, source)
     if _fast_jpeg_applies(tsuid, fmt):
         target = out if not fmt.is_palette else np.empty(fmt.stored_shape, np.uint8)
         if _decode_jpeg_turbo(data, fmt, target):
             _finish(target, fmt, out, lut)
             return
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pydicom.pixels import get_decoder
-
-            frame, _ = get_decoder(tsuid).as_array(encapsulate([data]), index=0, **fmt.pydicom_options())
-    except Exception as exc:
-        raise _decode_error(exc, tsuid, source) from exc
+    frame = _decode_with_plugins(data, tsuid, fmt, index, source)
     _finish(frame.reshape(fmt.stored_shape), fmt, out, lut)
+
+
+def _decode_with_plugins(data: bytes, tsuid: str, fmt: PixelFormat, index: int, source: str | None) -> np.ndarray:
+    """Decode with pydicom's installed plugins one by one, GDCM last: on corrupt input GDCM can
+    abort the whole process, so it only sees frames every other plugin refused."""
+    from pydicom.pixels import get_decoder
+
+    try:
+        decoder = get_decoder(tsuid)
+    except NotImplementedError as exc:
+        raise _decode_error(exc, tsuid, source) from exc
+    plugins = sorted(decoder.available_plugins, key=lambda name: name == "gdcm")
+    if not plugins:
+        raise MissingDecoderError(
+            f"no installed package decodes (0002,0010) Transfer Syntax UID = {tsuid} "
+            f"({uids.UID(tsuid).name}); install one: {install_hint(tsuid)}",
+            source,
+        )
+    failures = []
+    for plugin in plugins:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                frame, _ = decoder.as_array(
+                    encapsulate([data]), index=0, decoding_plugin=plugin, **fmt.pydicom_options()
+                )
+            if frame.size != int(np.prod(fmt.stored_shape)):
+                raise ValueError(f"decoded {frame.shape}, expected {fmt.stored_shape}")
+            return frame
+        except Exception as exc:  # a corrupt stream: try the next plugin, then report them all
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            failures.append(f"{plugin}: {text[:120]}")
+    raise PixelDataError(
+        f"frame {index}: the {uids.UID(tsuid).name} data is corrupt or unsupported; every installed "
+        f"decoder refused it ({'; '.join(failures)})",
+        source,
+    )
 
 
 def decode_native(

@@ -21,6 +21,7 @@ from .errors import (
     InvalidHeaderError,
     PixelDataError,
     RegionClippedWarning,
+    RegionIndexError,
     TimingWarning,
     UncalibratedAxisWarning,
 )
@@ -184,8 +185,8 @@ class EchoFile:
 
         Raises
         ------
-        IndexError
-            When there is no item ``index``.
+        RegionIndexError
+            When there is no item ``index`` (an :class:`IndexError` too).
         RegionError
             When the item is unusable (inverted or outside box, missing elements).
         """
@@ -197,9 +198,10 @@ class EchoFile:
         if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
             raise TypeError(f"region index must be an int, not {type(index).__name__}")
         if not -len(self.regions) <= index < len(self.regions):
-            raise IndexError(
-                f"{self._header.name}: region {index} does not exist; (0018,6011) Sequence of "
-                f"Ultrasound Regions has {len(self.regions)} item(s)"
+            raise RegionIndexError(
+                f"region {index} does not exist; (0018,6011) Sequence of Ultrasound Regions has "
+                f"{len(self.regions)} item(s)" + (f" (valid: 0..{len(self.regions) - 1})" if self.regions else ""),
+                self.source,
             )
         region = self.regions[index]
         region.check_usable(self.source)

@@ -16,6 +16,7 @@ __all__ = [
     "PixelDataError",
     "MissingDecoderError",
     "RegionError",
+    "RegionIndexError",
     "EcholabWarning",
     "RegionClippedWarning",
     "UncalibratedAxisWarning",
@@ -70,6 +71,10 @@ class MissingDecoderError(PixelDataError):
 
 class RegionError(EcholabError):
     """One item of (0018,6011) Sequence of Ultrasound Regions cannot be used."""
+
+
+class RegionIndexError(RegionError, IndexError):
+    """``region(i)`` names an item (0018,6011) does not have; also an :class:`IndexError`."""
 
 
 class MeasurementError(EcholabError):

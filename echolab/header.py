@@ -15,7 +15,7 @@ import os
 import struct
 import warnings
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import pydicom
 from pydicom.datadict import dictionary_description, tag_for_keyword
@@ -108,7 +108,8 @@ def read_header(path: str | os.PathLike[str]) -> Header:
     file_size = os.path.getsize(source)  # raises FileNotFoundError for a missing path
     if file_size == 0:
         raise NotDicomError("the file is empty (0 bytes); a DICOM file starts with a header", source)
-    with open(source, "rb") as fp:
+    with open(source, "rb") as raw_file:
+        fp = cast(IO[bytes], _CappedReader(raw_file, file_size))  # duck-typed: read, seek, tell
         dataset = _dcmread_header(fp, source)
         stop_position = fp.tell()
         is_implicit, is_little = dataset.original_encoding
@@ -122,6 +123,26 @@ def read_header(path: str | os.PathLike[str]) -> Header:
             return Header(full, source, tsuid, True, False, None, file_size)
         pixel_element = _read_pixel_element_header(fp, stop_position, is_implicit, is_little, source)
     return Header(dataset, source, tsuid, is_little, is_implicit, pixel_element, file_size)
+
+
+class _CappedReader:
+    """A binary file whose ``read(n)`` never asks for more than what is left in the file.
+
+    A corrupt element length (up to 4 GiB) would otherwise make the buffered reader allocate
+    that much before finding the end of the file.
+    """
+
+    def __init__(self, fp: IO[bytes], size: int) -> None:
+        self._fp = fp
+        self._size = size
+
+    def read(self, n: int | None = -1) -> bytes:
+        if n is None or n < 0:
+            return self._fp.read()
+        return self._fp.read(min(n, max(0, self._size - self._fp.tell())))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._fp, name)
 
 
 def header_from_dataset(dataset: Dataset) -> Header:

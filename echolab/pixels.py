@@ -113,7 +113,7 @@ class PixelSource:
             if len(data) < length:
                 raise PixelDataError(f"frame {index} is truncated: {len(data)} of {length} bytes present", self.source)
             encoded = join_fragments(data, ">" if self.big_endian else "<", self.source)
-            decode_encapsulated(encoded, self.transfer_syntax_uid, self.fmt, out, self.lut, self.source)
+            decode_encapsulated(encoded, self.transfer_syntax_uid, self.fmt, out, self.lut, self.source, index)
         else:
             offset = self.native_offset + index * self.frame_nbytes
             data = self._read_native(reader, offset)

@@ -15,6 +15,14 @@ import pytest
 from pydicom.data import get_testdata_file
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("echolab fuzzing")
+    group.addoption("--fuzz-cases", type=int, default=None, help="mutated files to try (default 200)")
+    group.addoption("--fuzz-seed", type=int, default=20261124, help="seed of the mutations")
+
+
 SHARED = Path(os.environ.get("ECHOLAB_TEST_DATA", REPO.parent / "shared" / "data" / "ultrasound"))
 
 #: Ultrasound files of pydicom and pydicom-data (the latter is a test dependency).

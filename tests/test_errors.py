@@ -163,3 +163,87 @@ def test_errors_pickle_with_their_source() -> None:
     error = echolab.RegionError("region 2 is unusable", "clip.dcm")
     restored = pickle.loads(pickle.dumps(error))
     assert type(restored) is echolab.RegionError and str(restored) == str(error)
+
+
+# --- hostile input (issue "Hostile and broken input") -------------------------------------------
+
+
+def test_a_huge_element_length_is_not_allocated(tmp_path: Path) -> None:
+    """A corrupt 4 GiB length near the end of the header must not make the reader allocate it."""
+    import tracemalloc
+
+    data = bytearray(Path(package_file("OBXXXX1A.dcm")).read_bytes()[:3000])
+    data += b"\x09\x00\x10\x00" + b"UN\x00\x00" + b"\xf0\xff\xff\xff" + b"\x00" * 64  # (0009,0010) UN, 4 GiB
+    path = _write(tmp_path, "huge-length.dcm", bytes(data))
+    tracemalloc.start()
+    try:
+        with pytest.raises(echolab.EcholabError, match="huge-length.dcm"):
+            echolab.open(path).image().values
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert peak < 64 * 2**20
+
+
+def _rewrite(tmp_path: Path, name: str, source: str, **changes: object) -> Path:
+    import pydicom
+
+    ds = pydicom.dcmread(source)
+    for keyword, value in changes.items():
+        setattr(ds, keyword, value)
+    path = tmp_path / name
+    ds.save_as(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("source", "changes", "match"),
+    [
+        (
+            "color3d_jpeg_baseline.dcm",
+            {"Rows": 4000},
+            r"frame 0: the JPEG frame header \(SOF\) says 480 x 640 with 3 component\(s\) but .* say 4000 x 640",
+        ),
+        (
+            "US1_J2KR.dcm",
+            {"SamplesPerPixel": 1, "PhotometricInterpretation": "MONOCHROME2"},
+            r"the JPEG 2000 SIZ marker says 480 x 640 with 3 component\(s\)",
+        ),
+        (
+            "OBXXXX1A_rle.dcm",
+            {"BitsAllocated": 16, "BitsStored": 16, "HighBit": 15},
+            r"the RLE header has 1 segment\(s\) but the Image Pixel module needs 2",
+        ),
+    ],
+)
+def test_a_frame_that_cannot_fit_the_header_is_refused_before_decoding(
+    tmp_path: Path, source: str, changes: dict[str, object], match: str
+) -> None:
+    path = _rewrite(tmp_path, "mismatch.dcm", package_file(source), **changes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", echolab.EcholabWarning)
+        f = echolab.open(path)
+        with pytest.raises(echolab.PixelDataError, match=match):
+            f.image()[0].values
+
+
+def test_a_corrupt_stream_is_reported_as_corrupt_not_as_a_missing_package(tmp_path: Path) -> None:
+    import pydicom
+    from pydicom.encaps import encapsulate
+
+    ds = pydicom.dcmread(package_file("US1_J2KR.dcm"))
+    frame = next(iter(pydicom.encaps.generate_frames(ds.PixelData, number_of_frames=1)))
+    ds.PixelData = encapsulate([frame[:200] + b"\x00" * 300])  # a valid SIZ marker, then garbage
+    ds.save_as(tmp_path / "corrupt.dcm")
+    with pytest.raises(
+        echolab.PixelDataError, match="corrupt or unsupported; every installed decoder refused it"
+    ) as info:
+        echolab.open(tmp_path / "corrupt.dcm").image()[0].values
+    assert not isinstance(info.value, echolab.MissingDecoderError) and "corrupt.dcm" in str(info.value)
+
+
+def test_region_index_out_of_range_is_an_echolab_error_and_an_index_error() -> None:
+    f = echolab.open(package_file("OBXXXX1A.dcm"))
+    with pytest.raises(echolab.RegionIndexError, match=r"region 5 does not exist.*valid: 0\.\.1") as info:
+        f.region(5)
+    assert isinstance(info.value, IndexError) and isinstance(info.value, echolab.EcholabError)

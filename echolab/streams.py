@@ -1,0 +1,131 @@
+"""Checking a compressed frame against the header before any decoder touches it.
+
+A compressed frame carries its own size: a JPEG or JPEG-LS frame header (SOF), a JPEG 2000 SIZ
+marker, an RLE header with its segment count. When that disagrees with (0028,0010) Rows,
+(0028,0011) Columns or (0028,0002) Samples per Pixel, decoders misbehave in their own ways —
+allocate what the header claims, return a wrongly shaped array, or (GDCM) abort the process —
+so echolab refuses the frame first, with a :class:`~echolab.errors.PixelDataError` that says what
+the stream holds and what the header claims. An RLE frame too short for the claimed size (RLE
+expands at most 64 times) is refused the same way.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import pydicom.uid as uids
+
+from .errors import PixelDataError
+
+__all__ = ["check_stream", "jpeg_frame_header", "j2k_size"]
+
+_JPEG_FAMILY = {
+    uids.JPEGBaseline8Bit,
+    uids.JPEGExtended12Bit,
+    uids.JPEGLossless,
+    uids.JPEGLosslessSV1,
+    uids.JPEGLSLossless,
+    uids.JPEGLSNearLossless,
+}
+_J2K_FAMILY = {
+    uids.JPEG2000Lossless,
+    uids.JPEG2000,
+    uids.HTJ2KLossless,
+    uids.HTJ2KLosslessRPCL,
+    uids.HTJ2K,
+}
+#: SOF markers of every JPEG process (not DHT C4, JPG C8, DAC CC) and JPEG-LS's SOF55 (F7).
+_SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7}
+#: Markers without a length field.
+_STANDALONE = {0x01, 0xD0, 0xD1, 0xD2, 0xD3, 0xD4, 0xD5, 0xD6, 0xD7, 0xD8}
+#: How far into a frame echolab looks for its header (tables come before it; 64 KiB is ample).
+_SEARCH = 1 << 16
+
+
+def jpeg_frame_header(data: bytes) -> tuple[int, int, int] | None:
+    """(rows, columns, components) from the first SOF marker of a JPEG / JPEG-LS stream."""
+    position = 2 if data[:2] == b"\xff\xd8" else None
+    if position is None:
+        return None
+    end = min(len(data), _SEARCH)
+    while position + 4 <= end:
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker in _STANDALONE:
+            position += 2
+            continue
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        if marker in _SOF_MARKERS:
+            if position + 10 > len(data):
+                return None
+            rows, columns = struct.unpack(">HH", data[position + 5 : position + 9])
+            return rows, columns, data[position + 9]
+        if length < 2:
+            return None
+        position += 2 + length
+    return None
+
+
+def j2k_size(data: bytes) -> tuple[int, int, int] | None:
+    """(rows, columns, components) from the SIZ marker of a JPEG 2000 codestream (or JP2 file)."""
+    position = data.find(b"\xff\x4f\xff\x51", 0, _SEARCH)
+    if position < 0 or position + 42 > len(data):
+        return None
+    siz = position + 4
+    xsiz, ysiz, x_offset, y_offset = struct.unpack(">IIII", data[siz + 4 : siz + 20])
+    (components,) = struct.unpack(">H", data[siz + 36 : siz + 38])
+    return ysiz - y_offset, xsiz - x_offset, components
+
+
+def check_stream(
+    data: bytes,
+    tsuid: str,
+    rows: int,
+    columns: int,
+    samples_per_pixel: int,
+    bytes_per_sample: int,
+    index: int,
+    source: str | None,
+) -> None:
+    """Raise :class:`PixelDataError` when compressed frame ``index`` cannot be what the header says."""
+    name = uids.UID(tsuid).name
+    if tsuid in _JPEG_FAMILY:
+        found, what = jpeg_frame_header(data), "JPEG frame header (SOF)"
+    elif tsuid in _J2K_FAMILY:
+        found, what = j2k_size(data), "JPEG 2000 SIZ marker"
+    elif tsuid == uids.RLELossless:
+        _check_rle(data, rows * columns, samples_per_pixel * bytes_per_sample, index, source)
+        return
+    else:
+        return
+    if found is None:
+        raise PixelDataError(f"frame {index}: no {what} in its {len(data)} bytes of {name} data", source)
+    if found != (rows, columns, samples_per_pixel):
+        raise PixelDataError(
+            f"frame {index}: the {what} says {found[0]} x {found[1]} with {found[2]} component(s) but "
+            f"(0028,0010) Rows, (0028,0011) Columns, (0028,0002) Samples per Pixel say "
+            f"{rows} x {columns} with {samples_per_pixel}",
+            source,
+        )
+
+
+def _check_rle(data: bytes, pixels: int, segments_expected: int, index: int, source: str | None) -> None:
+    if len(data) < 64:
+        raise PixelDataError(f"frame {index}: {len(data)} bytes cannot hold an RLE header (64 bytes)", source)
+    (segments,) = struct.unpack("<L", data[:4])
+    if segments != segments_expected:
+        raise PixelDataError(
+            f"frame {index}: the RLE header has {segments} segment(s) but the Image Pixel module needs "
+            f"{segments_expected} (samples per pixel x bytes per sample)",
+            source,
+        )
+    if pixels > 64 * len(data):
+        raise PixelDataError(
+            f"frame {index}: {len(data)} bytes of RLE data cannot expand to {segments} segment(s) of "
+            f"{pixels} bytes (RLE expands at most 64 times)",
+            source,
+        )
