@@ -18,6 +18,7 @@ from . import __version__
 from .conventions import IDENTIFYING_KEYWORDS, netcdf_safe_attrs
 from .echofile import EchoFile
 from .errors import EcholabError
+from .header import get_str
 from .pixels import FrameArray, lazy_variable_data
 
 __all__ = ["file_datatree", "file_dataset", "group_names", "identifying_attrs", "root_attrs"]
@@ -43,7 +44,7 @@ def root_attrs(f: EchoFile, *, keep_identifiers: bool = False) -> dict[str, Any]
     unusable = [f"{r.index}: " + "; ".join(r.problems) for r in f.regions if not r.usable]
     attrs: dict[str, Any] = {
         "sop_instance_uid": f.sop_instance_uid,
-        "sop_class_uid": f.dataset.get("SOPClassUID"),
+        "sop_class_uid": get_str(f.dataset, "SOPClassUID", f.source),
         "manufacturer": f.manufacturer,
         "manufacturer_model_name": f.model,
         "rows": f.rows,
