@@ -15,6 +15,7 @@ import xarray as xr
 from pydicom.dataset import Dataset
 
 from . import __version__
+from .arrays import image_dataarray
 from .conventions import IDENTIFYING_KEYWORDS, netcdf_safe_attrs
 from .echofile import EchoFile
 from .errors import EcholabError
@@ -71,41 +72,39 @@ def group_names(f: EchoFile) -> list[str]:
     return ["image"] + [f"region_{r.index}" for r in f.regions if r.usable]
 
 
-def _strip(array: xr.DataArray, keep_identifiers: bool) -> xr.DataArray:
+def _group_dataset(f: EchoFile, group: str, keep_identifiers: bool, wrap: Wrap) -> xr.Dataset:
+    """The Dataset of one group, without the file's summary attrs."""
+    names = group_names(f)
+    group = group.strip("/")
+    if group not in names:
+        raise EcholabError(f"no group {group!r}; this file has {', '.join(names)}", f.source)
+    if group == "image":
+        array = image_dataarray(f.pixels, f.timing, f.attrs, wrap)
+    else:
+        array = f._region_array(int(group.removeprefix("region_")), wrap)
     if not keep_identifiers:
         array.attrs.pop("source_file", None)
-    return array
+    return array.to_dataset(promote_attrs=False)
 
 
 def file_dataset(
     f: EchoFile, group: str = "image", *, keep_identifiers: bool = False, wrap: Wrap = lazy_variable_data
 ) -> xr.Dataset:
-    """One group of a file as a Dataset with a single data variable named like the group.
+    """One group of a file as a Dataset with a single data variable named like the group, and
+    the file's summary (:func:`root_attrs`) as attrs.
 
     Raises
     ------
     EcholabError
         When ``group`` is not one of :func:`group_names`.
     """
-    names = group_names(f)
-    group = group.strip("/")
-    if group not in names:
-        raise EcholabError(f"no group {group!r}; this file has {', '.join(names)}", f.source)
-    if group == "image":
-        from .arrays import image_dataarray
-
-        array = image_dataarray(f.pixels, f.timing, f.attrs, wrap)
-    else:
-        array = f._region_array(int(group.removeprefix("region_")), wrap)
-    array = _strip(array, keep_identifiers)
-    return array.to_dataset(promote_attrs=False).assign_attrs(root_attrs(f, keep_identifiers=keep_identifiers))
+    dataset = _group_dataset(f, group, keep_identifiers, wrap)
+    return dataset.assign_attrs(root_attrs(f, keep_identifiers=keep_identifiers))
 
 
 def file_datatree(f: EchoFile, *, keep_identifiers: bool = False, wrap: Wrap = lazy_variable_data) -> xr.DataTree:
-    """The whole file as a DataTree: root attrs, an ``image`` group and the usable regions."""
-    groups: dict[str, xr.Dataset] = {"/": xr.Dataset(attrs=root_attrs(f, keep_identifiers=keep_identifiers))}
+    """The whole file as a DataTree: the summary in the root, an ``image`` group and the usable regions."""
+    groups = {"/": xr.Dataset(attrs=root_attrs(f, keep_identifiers=keep_identifiers))}
     for name in group_names(f):
-        dataset = file_dataset(f, name, keep_identifiers=keep_identifiers, wrap=wrap)
-        dataset.attrs = {}  # the summary lives in the root only
-        groups[f"/{name}"] = dataset
+        groups[f"/{name}"] = _group_dataset(f, name, keep_identifiers, wrap)
     return xr.DataTree.from_dict(groups)

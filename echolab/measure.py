@@ -229,9 +229,7 @@ def time_between(region: RegionLike, start: float, end: float, *, pixels: bool =
     return Measurement(float(values[1] - values[0]), "s", "time interval")
 
 
-def _value_along_y(
-    region: RegionLike, row: float, allowed: Sequence[PhysicalUnits], what: str
-) -> tuple[Axis, Measurement]:
+def _value_along_y(region: RegionLike, row: float, allowed: Sequence[PhysicalUnits], what: str) -> Measurement:
     _, y_axis, box, source = region_calibration(region)
     _require_calibrated(y_axis, region, source)
     if y_axis.units not in allowed:
@@ -239,14 +237,14 @@ def _value_along_y(
             f"{_describe(region)}: its y axis is {y_axis.long_name} [{y_axis.unit}], not {what}", source
         )
     _check_inside(y_axis, float(row), box, region, source)
-    return y_axis, Measurement(float(y_axis.values(float(row))), y_axis.unit, y_axis.long_name)
+    return Measurement(float(y_axis.values(float(row))), y_axis.unit, y_axis.long_name)
 
 
 def velocity_at(region: RegionLike, row: float) -> Measurement:
     """The signed Doppler velocity (cm/s, or Hz on a frequency scale) at image ``row`` of a spectral region."""
-    return _value_along_y(region, row, _VELOCITY_UNITS, "a velocity [cm/s] or Doppler frequency [Hz]")[1]
+    return _value_along_y(region, row, _VELOCITY_UNITS, "a velocity [cm/s] or Doppler frequency [Hz]")
 
 
 def depth_at(region: RegionLike, row: float) -> Measurement:
     """The depth (cm) at image ``row`` of a 2D or M-mode region."""
-    return _value_along_y(region, row, (PhysicalUnits.CM,), "depth [cm]")[1]
+    return _value_along_y(region, row, (PhysicalUnits.CM,), "depth [cm]")
