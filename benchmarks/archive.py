@@ -6,8 +6,9 @@ Usage::
 
 - scan: the folder's DICOM files, hard-linked ``--copies`` times under a temporary folder, are read
   by bare ``pydicom.dcmread(stop_before_pixels=True)`` in one process (the reference) and by
-  ``echolab.inventory.scan`` (what ``echolab scan`` runs: header rows with regions, timing and
-  heart rate, read by one process per CPU). Goal: scan rate >= 0.8 x the reference.
+  ``echolab.inventory.scan`` (what ``echolab scan`` runs: listing the folder, then header rows
+  with regions, timing and heart rate, read by one process per CPU). Best of three alternating
+  runs each. Goal: scan rate >= 0.8 x the reference.
 - convert: every multi-frame file of the folder (plus pydicom-data's SonoSite cine), copied twice
   with new SOP Instance UIDs so that each copy is its own group, converted to Zarr by a
   ``LocalCluster`` of 1 worker and then of 2 (cluster start-up not timed). Goal: 2 workers
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pydicom
@@ -43,6 +45,12 @@ def dicom_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and looks_like_dicom(p))
 
 
+def _rate(run: Callable[[], int]) -> float:
+    start = time.perf_counter()
+    count = run()
+    return count / (time.perf_counter() - start)
+
+
 def bench_scan(files: list[Path], copies: int, workdir: Path) -> float:
     folder = workdir / "scan"
     folder.mkdir()
@@ -52,13 +60,20 @@ def bench_scan(files: list[Path], copies: int, workdir: Path) -> float:
     linked = dicom_files(folder)
     for path in linked:  # warm the page cache for both contenders
         path.read_bytes()
-    start = time.perf_counter()
-    for path in linked:
-        pydicom.dcmread(path, stop_before_pixels=True)
-    bare = len(linked) / (time.perf_counter() - start)
-    start = time.perf_counter()
-    rows = list(scan([str(folder)]))
-    echolab_rate = len(rows) / (time.perf_counter() - start)
+
+    def bare_read() -> int:
+        for path in linked:
+            pydicom.dcmread(path, stop_before_pixels=True)
+        return len(linked)
+
+    def echolab_scan() -> int:
+        return len(list(scan([str(folder)])))
+
+    # best of 3, alternating the contenders: this machine is noisy
+    bare, echolab_rate = 0.0, 0.0
+    for _ in range(3):
+        bare = max(bare, _rate(bare_read))
+        echolab_rate = max(echolab_rate, _rate(echolab_scan))
     ratio = echolab_rate / bare
     print(f"scan: {len(linked)} files; bare pydicom {bare:7.0f} files/s, echolab scan {echolab_rate:7.0f} files/s")
     verdict = "PASS" if ratio >= SCAN_GOAL else "FAIL"

@@ -53,14 +53,15 @@ class InventoryRow:
 
 
 def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
-    """Every DICOM file under ``paths``: files are taken as given, folders searched recursively
-    for files that start like DICOM (whatever their suffix) and listed sorted by path."""
+    """Every DICOM file under ``paths``: files are taken as given; folders are searched
+    recursively for ``*.dcm`` files (listed even when broken, so that the reason is reported) and
+    for files of any other name that start like DICOM; sorted by path."""
     found: list[str] = []
     for path in paths:
         path = os.fspath(path)
         if os.path.isdir(path):
             inside = [os.path.join(root, name) for root, _, names in os.walk(path) for name in names]
-            found += sorted(p for p in inside if looks_like_dicom(p))
+            found += sorted(p for p in inside if p.lower().endswith(".dcm") or looks_like_dicom(p))
         else:
             found.append(path)
     return found
