@@ -140,11 +140,15 @@ def check_decoder(tsuid: str, source: str | None) -> None:
             f"no decoder exists for (0002,0010) Transfer Syntax UID = {tsuid} ({name}); {_GDCMCONV}", source
         ) from None
     if not decoder.is_available:
-        raise MissingDecoderError(
-            f"no installed package decodes (0002,0010) Transfer Syntax UID = {tsuid} "
-            f"({uids.UID(tsuid).name}); install one: {install_hint(tsuid)}",
-            source,
-        )
+        raise _not_installed(tsuid, source)
+
+
+def _not_installed(tsuid: str, source: str | None) -> MissingDecoderError:
+    return MissingDecoderError(
+        f"no installed package decodes (0002,0010) Transfer Syntax UID = {tsuid} "
+        f"({uids.UID(tsuid).name}); install one: {install_hint(tsuid)}",
+        source,
+    )
 
 
 def decode_encapsulated(
@@ -182,11 +186,7 @@ def _decode_with_plugins(data: bytes, tsuid: str, fmt: PixelFormat, index: int, 
         raise _decode_error(exc, tsuid, source) from exc
     plugins = sorted(decoder.available_plugins, key=lambda name: name == "gdcm")
     if not plugins:
-        raise MissingDecoderError(
-            f"no installed package decodes (0002,0010) Transfer Syntax UID = {tsuid} "
-            f"({uids.UID(tsuid).name}); install one: {install_hint(tsuid)}",
-            source,
-        )
+        raise _not_installed(tsuid, source)
     failures = []
     for plugin in plugins:
         try:

@@ -254,9 +254,9 @@ def _short(exc: BaseException) -> str:
 # --- reading single values -------------------------------------------------------------------
 
 
-#: Binary numeric VRs decoded straight from the raw bytes: struct code and item size.
 #: Text VRs whose values are ASCII by the standard (no Specific Character Set applies).
 _ASCII_VRS = frozenset({"IS", "DS", "UI", "CS", "DA", "TM", "DT", "AS"})
+#: Binary numeric VRs decoded straight from the raw bytes: struct code and item size.
 _BINARY_VRS = {"US": ("H", 2), "SS": ("h", 2), "UL": ("L", 4), "SL": ("l", 4), "FL": ("f", 4), "FD": ("d", 8)}
 
 
