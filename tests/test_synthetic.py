@@ -1,4 +1,4 @@
-"""The sample generator: layout like the real files, deterministic, safe to share, cached samples."""
+"""The sample generator: layout like the real files, deterministic, safe to share."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pydicom
 import pytest
 
 import echolab
-from echolab import data, measure
+from echolab import measure
 from echolab.synthetic import SCALE_COLOUR, write_doppler_sample, write_mmode_sample
 
 from .conftest import shared_file
@@ -65,17 +65,3 @@ def test_generated_files_carry_no_real_identifiers(tmp_path: Path) -> None:
     for keyword in ("InstitutionName", "PatientBirthDate", "OperatorsName", "AccessionNumber"):
         assert keyword not in ds
     assert ds.SOPClassUID == pydicom.uid.UltrasoundImageStorage and ds.HeartRate == 66
-
-
-def test_synthetic_samples_are_generated_once_into_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ECHOLAB_DATA_DIR", str(tmp_path))
-    path = data.sample("synthetic-doppler.dcm")
-    assert Path(path) == tmp_path / "synthetic-doppler.dcm"
-    stamp = Path(path).stat().st_mtime_ns
-    assert data.sample("synthetic-doppler.dcm") == path and Path(path).stat().st_mtime_ns == stamp
-    assert echolab.open(data.sample("synthetic-mmode.dcm")).regions[1].spatial_format_name == "M-mode"
-
-
-def test_unknown_sample_names_the_valid_ones() -> None:
-    with pytest.raises(echolab.EcholabError, match="synthetic-doppler.dcm"):
-        data.sample("nope.dcm")
