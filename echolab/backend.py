@@ -19,14 +19,14 @@ from .echofile import open as open_file
 from .header import looks_like_dicom
 
 
-class EcholabBackendEntrypoint(BackendEntrypoint):  # type: ignore[misc]
+class EcholabBackendEntrypoint(BackendEntrypoint):
     """Open ultrasound DICOM files: ``group="image"`` (default) or ``group="region_<i>"``."""
 
     description = "Ultrasound DICOM regions with physical coordinates (echolab)"
     url = "https://github.com/echolab/echolab"
     open_dataset_parameters = ("filename_or_obj", "drop_variables", "group", "keep_identifiers")
 
-    def open_dataset(  # type: ignore[override]
+    def open_dataset(
         self,
         filename_or_obj: Any,
         *,
@@ -38,13 +38,13 @@ class EcholabBackendEntrypoint(BackendEntrypoint):  # type: ignore[misc]
         dataset = file_dataset(f, group or "image", keep_identifiers=keep_identifiers, wrap=indexing.LazilyIndexedArray)
         return dataset.drop_vars(drop_variables or [], errors="ignore")
 
-    def open_datatree(  # type: ignore[override]
+    def open_datatree(
         self, filename_or_obj: Any, *, drop_variables: Any = None, keep_identifiers: bool = False, **kwargs: Any
     ) -> xr.DataTree:
         f = open_file(filename_or_obj)
         return file_datatree(f, keep_identifiers=keep_identifiers, wrap=indexing.LazilyIndexedArray)
 
-    def open_groups_as_dict(  # type: ignore[override]
+    def open_groups_as_dict(
         self, filename_or_obj: Any, *, drop_variables: Any = None, keep_identifiers: bool = False, **kwargs: Any
     ) -> dict[str, xr.Dataset]:
         tree = self.open_datatree(filename_or_obj, keep_identifiers=keep_identifiers)

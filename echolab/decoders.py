@@ -130,7 +130,7 @@ def check_decoder(tsuid: str, source: str | None) -> None:
     """Raise :class:`MissingDecoderError` when no installed package decodes ``tsuid``."""
     if tsuid in _JPEG_8BIT and _simplejpeg is not None:
         return
-    from pydicom.pixels import get_decoder
+    from pydicom.pixels.decoders.base import get_decoder
 
     try:
         decoder = get_decoder(tsuid)
@@ -178,7 +178,7 @@ def decode_encapsulated(
 def _decode_with_plugins(data: bytes, tsuid: str, fmt: PixelFormat, index: int, source: str | None) -> np.ndarray:
     """Decode with pydicom's installed plugins one by one, GDCM last: on corrupt input GDCM can
     abort the whole process, so it only sees frames every other plugin refused."""
-    from pydicom.pixels import get_decoder
+    from pydicom.pixels.decoders.base import get_decoder
 
     try:
         decoder = get_decoder(tsuid)
@@ -235,7 +235,7 @@ def decode_native(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            from pydicom.pixels import get_decoder
+            from pydicom.pixels.decoders.base import get_decoder
 
             frame, _ = get_decoder(tsuid).as_array(data, index=0, **fmt.pydicom_options())
     except Exception as exc:

@@ -146,7 +146,8 @@ def _without_specks(mask: np.ndarray, min_area: int) -> np.ndarray:
     sizes = np.bincount(labels.ravel(), minlength=count + 1)
     keep = sizes >= min_area
     keep[0] = False
-    return keep[labels]
+    kept: np.ndarray = keep[labels]
+    return kept
 
 
 def _outermost(mask: np.ndarray, gap: int) -> np.ndarray:

@@ -205,7 +205,7 @@ def _looks_like_raw_dataset(head: bytes) -> bool:
     vr = head[4:6]
     if vr.isalpha() and vr.isupper():
         return True  # explicit VR
-    (length,) = struct.unpack("<L", head[4:8])
+    length: int = struct.unpack("<L", head[4:8])[0]
     return length < 0x10000  # implicit VR, a sane first length
 
 

@@ -129,7 +129,8 @@ class PixelSource:
         start = self.native_offset + ((offset - self.native_offset) & ~1)
         raw = reader.read(start, (offset - start + self.frame_nbytes + 1) & ~1)
         swapped = np.frombuffer(raw[: len(raw) & ~1], dtype=np.uint16).byteswap().tobytes()
-        return swapped[offset - start : offset - start + self.frame_nbytes]
+        frame: bytes = swapped[offset - start : offset - start + self.frame_nbytes]
+        return frame
 
     def read(self, frames: Sequence[int], rows: slice, columns: slice) -> np.ndarray:
         """Decode ``frames`` and return them cropped to ``rows`` x ``columns`` (unit-step slices).
@@ -285,7 +286,7 @@ def pixel_format(header: Header) -> PixelFormat:
 
 def _palette_table(header: Header, fmt: PixelFormat) -> np.ndarray:
     """The RGB value of every possible stored index, built once with pydicom's apply_color_lut."""
-    from pydicom.pixels import apply_color_lut
+    from pydicom.pixels.processing import apply_color_lut
 
     if fmt.bits_stored > 16:
         raise InvalidHeaderError(
@@ -431,7 +432,7 @@ def _extended_offsets(header: Header) -> tuple[list[int] | None, list[int] | Non
     return offsets, lengths
 
 
-class FrameArray(BackendArray):  # type: ignore[misc]
+class FrameArray(BackendArray):
     """Lazy ``(time, rows, columns[, channel])`` frames of the whole image or one region box.
 
     Parameters
@@ -450,9 +451,10 @@ class FrameArray(BackendArray):  # type: ignore[misc]
         self.dtype = pixels.fmt.dtype
 
     def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
-        return indexing.explicit_indexing_adapter(
+        values: np.ndarray = indexing.explicit_indexing_adapter(
             key, self.shape, indexing.IndexingSupport.BASIC, self._raw_indexing_method
         )
+        return values
 
     def _raw_indexing_method(self, key: tuple[int | slice, ...]) -> np.ndarray:
         key = tuple(key) + (slice(None),) * (len(self.shape) - len(key))

@@ -16,7 +16,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from enum import IntEnum
+from typing import Any, TypeVar
 
 import numpy as np
 from pydicom.dataset import Dataset
@@ -25,6 +26,8 @@ from .codes import DataType, DopplerScaleType, PhysicalUnits, RegionFlags, Regio
 from .conventions import PIXEL_UNITS, axis_long_name
 from .errors import InvalidHeaderError, RegionError
 from .header import element_name, get_float, get_int
+
+_CodeEnum = TypeVar("_CodeEnum", bound=IntEnum)
 
 __all__ = ["Axis", "Region", "parse_regions", "axes_from_attrs"]
 
@@ -192,7 +195,7 @@ class Region:
             raise RegionError(f"region {self.index} is unusable: " + "; ".join(self.problems), source)
 
 
-def _enum_or_none(enum_type: type, code: int | None):  # type: ignore[no-untyped-def]
+def _enum_or_none(enum_type: type[_CodeEnum], code: int | None) -> _CodeEnum | None:
     if code is None:
         return None
     try:

@@ -129,7 +129,7 @@ def ecg_waveform(time: np.ndarray, r_peaks: np.ndarray) -> np.ndarray:
     def wave(centre: np.ndarray, width: float, height: float) -> np.ndarray:
         return height * np.exp(-0.5 * (centre / width) ** 2)
 
-    return (
+    signal: np.ndarray = (
         wave(since, 0.011, 1.0)
         + wave(until_next, 0.011, 1.0)
         + wave(since - 0.025, 0.008, -0.22)
@@ -137,6 +137,7 @@ def ecg_waveform(time: np.ndarray, r_peaks: np.ndarray) -> np.ndarray:
         + wave(since - 0.28, 0.045, 0.28)
         + wave(until_next - 0.16, 0.025, 0.12)
     )
+    return signal
 
 
 def _wave(
@@ -419,7 +420,8 @@ def _spectrum(rng: np.random.Generator, velocity: np.ndarray, positive: np.ndarr
     power = 70 + 170 * np.exp(-(((fraction - 0.8) / 0.3) ** 2))
     speckle = rng.gamma(6.0, 1 / 6.0, size=inside.shape)
     background = rng.uniform(0, 14, size=inside.shape)
-    return np.clip(np.where(inside, power * speckle, background), 0, 255).astype(np.uint8)
+    strip: np.ndarray = np.clip(np.where(inside, power * speckle, background), 0, 255).astype(np.uint8)
+    return strip
 
 
 def write_mmode_sample(path: str | os.PathLike[str], *, seed: int = 0, heart_rate: float = 66.0) -> MModeTruth:

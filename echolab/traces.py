@@ -104,7 +104,8 @@ def _curve_mask(values: np.ndarray, colour: Sequence[float] | None, tolerance: f
     if colour is not None:
         if array.ndim != 3:
             raise MeasurementError("a curve colour was given but the region is grey")
-        return np.linalg.norm(array - np.asarray(colour, dtype=np.float32), axis=-1) <= tolerance
+        near: np.ndarray = np.linalg.norm(array - np.asarray(colour, dtype=np.float32), axis=-1) <= tolerance
+        return near
     grey, chroma = grey_and_chroma(array)
     if array.ndim == 3:
         colourful = chroma >= MIN_CHROMA
@@ -114,7 +115,8 @@ def _curve_mask(values: np.ndarray, colour: Sequence[float] | None, tolerance: f
             peak = int(np.argmax(histogram))
             centre = (edges[peak] + edges[peak + 1]) / 2
             distance = np.abs((hue(array) - centre + 180.0) % 360.0 - 180.0)
-            return colourful & (distance <= 22.5)
+            same_hue: np.ndarray = colourful & (distance <= 22.5)
+            return same_hue
     bright = grey > otsu_threshold(grey)
     return ~bright if bright.mean() > 0.5 else bright  # the curve is the minority: dark on a light ground
 
@@ -167,7 +169,8 @@ def r_peaks(signal: xr.DataArray, *, min_interval: float = 0.25, prominence: flo
         needed = float(prominence)
     step = float(np.abs(np.diff(x)).mean()) if x.size > 1 else 1.0
     indices, _ = find_peaks(filled, prominence=max(needed, 1e-9), distance=max(1, round(min_interval / step)))
-    return x[indices]
+    peaks: np.ndarray = x[indices]
+    return peaks
 
 
 def heart_rate(

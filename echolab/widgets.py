@@ -139,7 +139,7 @@ def _open_with_messages(path: str) -> tuple[EchoFile | None, list[str], str | No
     return echofile, [str(w.message) for w in caught], None
 
 
-class Browser(widgets.VBox):
+class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBox is Any
     """Browse a folder of ultrasound DICOM files: header, regions, and a cine player.
 
     Parameters
@@ -354,7 +354,7 @@ class Browser(widgets.VBox):
             self.frame_label.value = f"frame {frame} / {last} · no timing in the file"
 
 
-class CalibrationPanel(widgets.VBox):
+class CalibrationPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBox is Any
     """Check a file's calibration before trusting a measurement.
 
     Shows the region boxes against the image bounds, each region's pixel aspect (ΔX vs ΔY), where

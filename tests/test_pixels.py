@@ -117,14 +117,14 @@ def test_palette_is_applied_to_rgb() -> None:
 
 
 def test_missing_decoder_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pydicom.pixels
+    import pydicom.pixels.decoders.base
 
     from echolab import decoders
 
     class Unavailable:
         is_available = False
 
-    monkeypatch.setattr(pydicom.pixels, "get_decoder", lambda uid: Unavailable())
+    monkeypatch.setattr(pydicom.pixels.decoders.base, "get_decoder", lambda uid: Unavailable())
     path = package_file("US1_J2KR.dcm")
     with pytest.raises(echolab.MissingDecoderError, match=r"US1_J2KR.dcm: .*pylibjpeg-openjpeg.*gdcmconv --raw"):
         echolab.open(path).image()
