@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import simplejpeg
 
 from echolab.data import sample
 from echolab.widgets import Browser, CalibrationPanel, find_dicom_files
@@ -141,3 +142,57 @@ def test_calibration_panel_switches_the_measured_region() -> None:
     panel.row_2.value = panel.row_1.value
     delta = abs(panel.echofile.regions[1].x.delta)  # type: ignore[union-attr]
     assert f"distance = {100 * delta:.3f} cm" in panel.result.value
+
+
+# --- one file's state never outlives it ----------------------------------------------------------
+
+
+def _assert_blank_picture(browser: Browser) -> None:
+    """No axes, no frame views, and the published picture is one flat colour."""
+    assert browser.view.figure.axes == [] and browser._views == []
+    pixels = simplejpeg.decode_jpeg(browser.view.widget.value)
+    assert int(np.ptp(pixels)) < 8
+
+
+def test_browser_forgets_the_previous_file_when_the_next_cannot_be_shown(tmp_path: Path) -> None:
+    cine = package_file("color3d_jpeg_baseline.dcm")
+    bad = tmp_path / "report.dcm"
+    bad.write_text("not dicom")
+    path = str(bad)
+    browser = Browser(files=[cine, path])
+    browser.frame.value = 30
+    browser.play.playing = True
+    assert "SonoSite" in browser.summary.value and browser.frame_label.value.startswith("frame 30 / 119")
+
+    browser.file.value = path
+
+    assert Path(path).name in browser.status.value and "color:#b00020" in browser.status.value
+    shown = browser.summary.value + browser.regions_table.value + browser.frame_label.value + browser.axes_label.value
+    assert "SonoSite" not in shown and "119" not in shown and "color3d_jpeg_baseline" not in shown
+    assert browser.region.options == () and browser.axes_label.value == ""
+    assert (browser.frame.value, browser.frame.max, browser.play.value, browser.play.max) == (0, 0, 0, 0)
+    assert browser.frame.disabled and browser.play.disabled and not browser.play.playing
+    _assert_blank_picture(browser)
+    assert browser.echofile is None
+    assert browser.summary.value == browser.regions_table.value == browser.frame_label.value == ""
+
+
+def test_browser_loads_a_good_file_normally_after_a_bad_one(folder: Path) -> None:
+    browser = Browser(folder)
+    browser.frame.value = 30
+    browser.play.playing = True
+    browser.file.value = str(folder / "z_truncated.dcm")
+    browser.file.value = str(folder / "sub" / "IMG0002")
+    assert browser.status.value == "" and "z_truncated" not in browser.summary.value
+    assert [value for _, value in browser.region.options] == [0, 1, 2]
+    assert browser.frame_label.value == "frame 0 / 0 · no timing in the file"
+    assert len(browser.view.figure.axes) == 2 and browser._views[1].axes.get_ylabel() == "depth [cm]"
+    browser.file.value = str(folder / "z_truncated.dcm")
+    browser.file.value = str(folder / "a_cine.dcm")
+    assert (browser.frame.value, browser.frame.max, browser.play.max) == (0, 119, 119)
+    assert not browser.play.playing  # a file opens stopped at its first frame
+    assert not browser.frame.disabled and not browser.play.disabled
+    renders = browser.view.renders
+    browser.frame.value = 60
+    assert browser.frame_label.value == "frame 60 / 119 · t = 2.000 s" and browser.view.renders == renders + 1
+    assert browser.axes_label.value == "region 0: x lateral distance [cm] · y depth [cm]"
