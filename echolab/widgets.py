@@ -34,7 +34,7 @@ from . import plot
 from .codes import RegionKind
 from .echofile import EchoFile
 from .echofile import open as open_file
-from .errors import EcholabError, MeasurementError
+from .errors import EcholabError, MeasurementError, MissingDecoderError, PixelDataError
 from .inventory import find_files
 from .measure import distance
 from .timing import timing_candidates
@@ -155,8 +155,9 @@ class Browser(widgets.VBox):
     folder_text, scan_button, file, region, frame, play
         The controls: folder path, rescan, file choice, region choice, frame slider, Play button.
     summary, regions_table, frame_label, axes_label, status
-        HTML/Label outputs: header summary, region table, "frame 3 / 119 · t = 0.100 s", the
-        region panel's axes as text ("region 1: x time [s] · y Doppler velocity [cm/s]"), messages.
+        HTML/Label outputs: header summary, region table, "frame 3 / 119 · t = 0.100 s" (or
+        "27 frames (not decodable here)"), the region panel's axes as text ("region 1: x time [s]
+        · y Doppler velocity [cm/s]"), messages.
     view
         The :class:`FigureView` with the whole frame (region boxes) beside the chosen region.
     echofile
@@ -252,7 +253,9 @@ class Browser(widgets.VBox):
     def load(self, path: str) -> None:
         """Open ``path`` and show its header, regions and first frame.
 
-        Everything shown of the previous file is cleared first; errors go to ``status``.
+        Everything shown of the previous file is cleared first. Errors go to ``status``: a file
+        whose header cannot be read shows only its error; one whose pixels cannot be decoded
+        shows its header, its region table, the error and the frame count of its header.
         """
         self._forget_file()
         echofile, messages, error = _open_with_messages(path)
@@ -277,7 +280,12 @@ class Browser(widgets.VBox):
         if not options:
             options = [("whole image (no usable region)", None)]
         self._set_region_options(options)
-        self.show_region(self.region.value)
+        try:
+            self._draw_region(self.region.value)
+        except PixelDataError as exc:  # the header reads, the pixels do not
+            self._show_undecodable(exc)
+        except EcholabError as exc:
+            self._show_drawing_error(exc)
 
     def _forget_file(self) -> None:
         """Clear everything shown of the current file: messages, header, regions, frames, picture."""
@@ -370,6 +378,16 @@ class Browser(widgets.VBox):
         """Add ``error`` to the messages and leave the picture empty."""
         self.status.value += _message(str(error), "error")
         self._clear_picture()
+
+    def _show_undecodable(self, error: PixelDataError) -> None:
+        """The header reads but the first frame does not: the error and the header's frame count, no picture."""
+        assert self.echofile is not None
+        self._show_drawing_error(error)
+        self._set_region_options([])
+        self._set_frame_range(0)
+        frames = self.echofile.number_of_frames
+        why = "not decodable here" if isinstance(error, MissingDecoderError) else "pixel data unreadable"
+        self.frame_label.value = f"{frames} frame{'' if frames == 1 else 's'} ({why})"
 
     def _on_frame(self, change: dict[str, Any]) -> None:
         self.show_frame(int(change["new"]))

@@ -12,7 +12,7 @@ import simplejpeg
 from echolab.data import sample
 from echolab.widgets import Browser, CalibrationPanel, find_dicom_files
 
-from .conftest import package_file
+from .conftest import package_file, shared_file
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +147,14 @@ def test_calibration_panel_switches_the_measured_region() -> None:
 # --- one file's state never outlives it ----------------------------------------------------------
 
 
+def _cut_into_pixel_data(source: str, target: Path, keep: int = 200) -> str:
+    """Copy ``source`` cut ``keep`` bytes into its (7FE0,0010) Pixel Data: the header reads, frame 0 does not."""
+    data = Path(source).read_bytes()
+    pixel_data_tag = data.rfind(b"\xe0\x7f\x10\x00")
+    target.write_bytes(data[: pixel_data_tag + keep])
+    return str(target)
+
+
 def _assert_blank_picture(browser: Browser) -> None:
     """No axes, no frame views, and the published picture is one flat colour."""
     assert browser.view.figure.axes == [] and browser._views == []
@@ -154,11 +162,16 @@ def _assert_blank_picture(browser: Browser) -> None:
     assert int(np.ptp(pixels)) < 8
 
 
-def test_browser_forgets_the_previous_file_when_the_next_cannot_be_shown(tmp_path: Path) -> None:
+@pytest.mark.filterwarnings("ignore::echolab.PixelDataWarning")  # the cut file: its last fragment is truncated
+@pytest.mark.parametrize("broken", ["not DICOM", "pixel data cut short"])
+def test_browser_forgets_the_previous_file_when_the_next_cannot_be_shown(tmp_path: Path, broken: str) -> None:
     cine = package_file("color3d_jpeg_baseline.dcm")
-    bad = tmp_path / "report.dcm"
-    bad.write_text("not dicom")
-    path = str(bad)
+    if broken == "not DICOM":
+        bad = tmp_path / "report.dcm"
+        bad.write_text("not dicom")
+        path = str(bad)
+    else:
+        path = _cut_into_pixel_data(package_file("OBXXXX1A_rle.dcm"), tmp_path / "cut.dcm")
     browser = Browser(files=[cine, path])
     browser.frame.value = 30
     browser.play.playing = True
@@ -173,8 +186,30 @@ def test_browser_forgets_the_previous_file_when_the_next_cannot_be_shown(tmp_pat
     assert (browser.frame.value, browser.frame.max, browser.play.value, browser.play.max) == (0, 0, 0, 0)
     assert browser.frame.disabled and browser.play.disabled and not browser.play.playing
     _assert_blank_picture(browser)
-    assert browser.echofile is None
-    assert browser.summary.value == browser.regions_table.value == browser.frame_label.value == ""
+    if broken == "not DICOM":
+        assert browser.echofile is None
+        assert browser.summary.value == browser.regions_table.value == browser.frame_label.value == ""
+    else:  # the cut file's own header, its frame count, and why its pixels cannot be shown
+        assert browser.echofile is not None and "Philips" in browser.summary.value
+        assert "cut.dcm" in browser.summary.value and "2D" in browser.regions_table.value
+        assert "RLE data cannot expand" in browser.status.value
+        assert browser.frame_label.value == "1 frame (pixel data unreadable)"
+
+
+def test_browser_shows_the_header_of_a_file_no_installed_decoder_reads() -> None:
+    jpeg_xl = shared_file("dcm4che__will-jxl.dcm")
+    browser = Browser(files=[package_file("color3d_jpeg_baseline.dcm"), jpeg_xl])
+    browser.file.value = jpeg_xl
+    assert browser.echofile is not None and browser.echofile.number_of_frames == 27
+    assert "Vivid E95" in browser.summary.value and "SonoSite" not in browser.summary.value
+    assert "colour flow" in browser.regions_table.value and "(149, 70, 867, 658)" in browser.regions_table.value
+    assert "dcm4che__will-jxl.dcm" in browser.status.value and "no decoder exists" in browser.status.value
+    assert browser.frame_label.value == "27 frames (not decodable here)" and browser.axes_label.value == ""
+    assert browser.frame.max == 0 and browser.frame.disabled and browser.region.options == ()
+    _assert_blank_picture(browser)
+    browser.file.value = browser.file.options[0][1]  # and back to a file that decodes
+    assert browser.status.value == "" and browser.frame.max == 119 and not browser.frame.disabled
+    assert browser.frame_label.value == "frame 0 / 119 · t = 0.000 s" and len(browser._views) == 2
 
 
 def test_browser_loads_a_good_file_normally_after_a_bad_one(folder: Path) -> None:
