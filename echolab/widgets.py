@@ -34,7 +34,7 @@ from . import plot
 from .codes import RegionKind
 from .echofile import EchoFile
 from .echofile import open as open_file
-from .errors import EcholabError, MeasurementError
+from .errors import EcholabError, MeasurementError, MissingDecoderError, PixelDataError
 from .inventory import find_files
 from .measure import distance
 from .timing import timing_candidates
@@ -155,12 +155,18 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
     folder_text, scan_button, file, region, frame, play
         The controls: folder path, rescan, file choice, region choice, frame slider, Play button.
     summary, regions_table, frame_label, axes_label, status
-        HTML/Label outputs: header summary, region table, "frame 3 / 119 · t = 0.100 s", the
-        region panel's axes as text ("region 1: x time [s] · y Doppler velocity [cm/s]"), messages.
+        HTML/Label outputs: header summary, region table, "frame 3 / 119 · t = 0.100 s" (or
+        "27 frames (not decodable here)"), the region panel's axes as text ("region 1: x time [s]
+        · y Doppler velocity [cm/s]"), messages.
     view
         The :class:`FigureView` with the whole frame (region boxes) beside the chosen region.
     echofile
         The open :class:`~echolab.EchoFile`, None when none could be opened.
+
+    Notes
+    -----
+    Choosing a file first clears everything shown of the previous one, so a file that fails
+    never leaves another file's header, regions, picture or frame range on screen.
     """
 
     def __init__(self, folder: str | os.PathLike[str] | None = None, *, files: Sequence[str] | None = None) -> None:
@@ -245,16 +251,18 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
             self.load(change["new"])
 
     def load(self, path: str) -> None:
-        """Open ``path`` and show its header, regions and first frame (errors go to ``status``)."""
+        """Open ``path`` and show its header, regions and first frame.
+
+        Everything shown of the previous file is cleared first. Errors go to ``status``: a file
+        whose header cannot be read shows only its error; one whose pixels cannot be decoded
+        shows its header, its region table, the error and the frame count of its header.
+        """
+        self._forget_file()
         echofile, messages, error = _open_with_messages(path)
-        self.echofile = echofile
         if echofile is None:
             self.status.value = _message(error or "cannot open", "error")
-            self.summary.value = self.regions_table.value = ""
-            self.region.options = []
-            self.view.clear()
-            self.view.redraw()
             return
+        self.echofile = echofile
         self.status.value = "".join(_message(m, "warning") for m in messages)
         self.summary.value = _table([{"": k, "value": v} for k, v in echofile.summary().items() if v is not None])
         self.regions_table.value = _table(
@@ -263,24 +271,48 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
                 for row in echofile.region_table()
             ]
         )
-        frames = echofile.number_of_frames
         rate = echofile.frame_rate or UNTIMED_DISPLAY_RATE
         self.play.interval = max(10, round(1000 / rate))
-        with self.frame.hold_trait_notifications():
-            self.frame.value = 0
-            self.frame.max = max(frames - 1, 0)
-        self.play.max = max(frames - 1, 0)
-        self.play.value = 0
+        self._set_frame_range(echofile.number_of_frames)
         options: list[tuple[str, int | None]] = [
             (f"{r.index}: {r.kind.value} ({r.data_type_name})", r.index) for r in echofile.regions if r.usable
         ]
         if not options:
             options = [("whole image (no usable region)", None)]
+        self._set_region_options(options)
+        try:
+            self._draw_region(self.region.value)
+        except PixelDataError as exc:  # the header reads, the pixels do not
+            self._show_undecodable(exc)
+        except EcholabError as exc:
+            self._show_drawing_error(exc)
+
+    def _forget_file(self) -> None:
+        """Clear everything shown of the current file: messages, header, regions, frames, picture."""
+        self.echofile = None
+        for output in (self.status, self.summary, self.regions_table, self.frame_label):
+            output.value = ""
+        self._set_region_options([])
+        self._set_frame_range(0)
+        self._clear_picture()
+
+    def _set_region_options(self, options: Sequence[tuple[str, int | None]]) -> None:
+        """List ``options`` in the region choice, the first chosen, without drawing it."""
         self.region.unobserve(self._on_region, names="value")
-        self.region.options = options
-        self.region.value = options[0][1]
+        self.region.options = list(options)
+        self.region.value = options[0][1] if options else None
         self.region.observe(self._on_region, names="value")
-        self.show_region(self.region.value)
+
+    def _set_frame_range(self, frames: int) -> None:
+        """Stop playing and put the slider and Play button at frame 0 of ``frames`` (disabled for 0)."""
+        self.play.playing = False
+        last = max(frames - 1, 0)
+        with self.frame.hold_trait_notifications():
+            self.frame.value = 0
+            self.frame.max = last
+        self.play.max = last
+        self.play.value = 0
+        self.frame.disabled = self.play.disabled = frames == 0
 
     # --- regions and frames --------------------------------------------------------------
 
@@ -289,34 +321,43 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
 
     def show_region(self, index: int | None) -> None:
         """Draw the whole frame with region ``index`` highlighted beside the region in its own axes."""
-        self.view.clear()
         if self.echofile is None:
-            self.view.redraw()
+            self._clear_picture()
             return
+        try:
+            self._draw_region(index)
+        except EcholabError as exc:
+            self._show_drawing_error(exc)
+
+    def _draw_region(self, index: int | None) -> None:
+        """Draw the current frame of the whole image and of region ``index``.
+
+        Raises
+        ------
+        EcholabError
+            When the frame or the region cannot be read; the caller reports it.
+        """
+        assert self.echofile is not None
+        self.view.clear()
+        self._views = []
         left, right = self.view.figure.subplots(1, 2, width_ratios=[1, 1.15])
         frame = int(self.frame.value)
-        try:
-            whole = plot.image_with_regions(self.echofile, frame=frame, ax=left, highlight=index)
-            views = [whole]
-            moving: list[Artist] = [whole.artist, *_overlays(left)]
-            if index is not None:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    data = self.echofile.region(index)
-                region_view = (
-                    plot.strip(data, frame=frame, ax=right)
-                    if RegionKind(data.attrs["region_kind"]).is_strip
-                    else plot.region(data, frame=frame, ax=right)
-                )
-                views.append(region_view)
-                moving += [region_view.artist, *_overlays(right)]
-            else:
-                right.set_axis_off()
-        except EcholabError as exc:
-            self.status.value += _message(str(exc), "error")
-            self.view.clear()
-            self.view.redraw()
-            return
+        whole = plot.image_with_regions(self.echofile, frame=frame, ax=left, highlight=index)
+        views = [whole]
+        moving: list[Artist] = [whole.artist, *_overlays(left)]
+        if index is not None:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                data = self.echofile.region(index)
+            region_view = (
+                plot.strip(data, frame=frame, ax=right)
+                if RegionKind(data.attrs["region_kind"]).is_strip
+                else plot.region(data, frame=frame, ax=right)
+            )
+            views.append(region_view)
+            moving += [region_view.artist, *_overlays(right)]
+        else:
+            right.set_axis_off()
         self._views = views
         region_axes = views[-1].axes if index is not None else None
         self.axes_label.value = (
@@ -325,6 +366,28 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
         self.view.set_moving(moving)
         self.view.redraw()
         self._update_label()
+
+    def _clear_picture(self) -> None:
+        """Publish an empty picture and forget the frame views and the region's axes caption."""
+        self._views = []
+        self.axes_label.value = ""
+        self.view.clear()
+        self.view.redraw()
+
+    def _show_drawing_error(self, error: EcholabError) -> None:
+        """Add ``error`` to the messages and leave the picture empty."""
+        self.status.value += _message(str(error), "error")
+        self._clear_picture()
+
+    def _show_undecodable(self, error: PixelDataError) -> None:
+        """The header reads but the first frame does not: the error and the header's frame count, no picture."""
+        assert self.echofile is not None
+        self._show_drawing_error(error)
+        self._set_region_options([])
+        self._set_frame_range(0)
+        frames = self.echofile.number_of_frames
+        why = "not decodable here" if isinstance(error, MissingDecoderError) else "pixel data unreadable"
+        self.frame_label.value = f"{frames} frame{'' if frames == 1 else 's'} ({why})"
 
     def _on_frame(self, change: dict[str, Any]) -> None:
         self.show_frame(int(change["new"]))

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import simplejpeg
 
 from echolab.data import sample
 from echolab.widgets import Browser, CalibrationPanel, find_dicom_files
 
-from .conftest import package_file
+from .conftest import package_file, shared_file
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +142,92 @@ def test_calibration_panel_switches_the_measured_region() -> None:
     panel.row_2.value = panel.row_1.value
     delta = abs(panel.echofile.regions[1].x.delta)  # type: ignore[union-attr]
     assert f"distance = {100 * delta:.3f} cm" in panel.result.value
+
+
+# --- one file's state never outlives it ----------------------------------------------------------
+
+
+def _cut_into_pixel_data(source: str, target: Path, keep: int = 200) -> str:
+    """Copy ``source`` cut ``keep`` bytes into its (7FE0,0010) Pixel Data: the header reads, frame 0 does not."""
+    data = Path(source).read_bytes()
+    pixel_data_tag = data.rfind(b"\xe0\x7f\x10\x00")
+    target.write_bytes(data[: pixel_data_tag + keep])
+    return str(target)
+
+
+def _assert_blank_picture(browser: Browser) -> None:
+    """No axes, no frame views, and the published picture is one flat colour."""
+    assert browser.view.figure.axes == [] and browser._views == []
+    pixels = simplejpeg.decode_jpeg(browser.view.widget.value)
+    assert int(np.ptp(pixels)) < 8
+
+
+@pytest.mark.filterwarnings("ignore::echolab.PixelDataWarning")  # the cut file: its last fragment is truncated
+@pytest.mark.parametrize("broken", ["not DICOM", "pixel data cut short"])
+def test_browser_forgets_the_previous_file_when_the_next_cannot_be_shown(tmp_path: Path, broken: str) -> None:
+    cine = package_file("color3d_jpeg_baseline.dcm")
+    if broken == "not DICOM":
+        bad = tmp_path / "report.dcm"
+        bad.write_text("not dicom")
+        path = str(bad)
+    else:
+        path = _cut_into_pixel_data(package_file("OBXXXX1A_rle.dcm"), tmp_path / "cut.dcm")
+    browser = Browser(files=[cine, path])
+    browser.frame.value = 30
+    browser.play.playing = True
+    assert "SonoSite" in browser.summary.value and browser.frame_label.value.startswith("frame 30 / 119")
+
+    browser.file.value = path
+
+    assert Path(path).name in browser.status.value and "color:#b00020" in browser.status.value
+    shown = browser.summary.value + browser.regions_table.value + browser.frame_label.value + browser.axes_label.value
+    assert "SonoSite" not in shown and "119" not in shown and "color3d_jpeg_baseline" not in shown
+    assert browser.region.options == () and browser.axes_label.value == ""
+    assert (browser.frame.value, browser.frame.max, browser.play.value, browser.play.max) == (0, 0, 0, 0)
+    assert browser.frame.disabled and browser.play.disabled and not browser.play.playing
+    _assert_blank_picture(browser)
+    if broken == "not DICOM":
+        assert browser.echofile is None
+        assert browser.summary.value == browser.regions_table.value == browser.frame_label.value == ""
+    else:  # the cut file's own header, its frame count, and why its pixels cannot be shown
+        assert browser.echofile is not None and "Philips" in browser.summary.value
+        assert "cut.dcm" in browser.summary.value and "2D" in browser.regions_table.value
+        assert "RLE data cannot expand" in browser.status.value
+        assert browser.frame_label.value == "1 frame (pixel data unreadable)"
+
+
+def test_browser_shows_the_header_of_a_file_no_installed_decoder_reads() -> None:
+    jpeg_xl = shared_file("dcm4che__will-jxl.dcm")
+    browser = Browser(files=[package_file("color3d_jpeg_baseline.dcm"), jpeg_xl])
+    browser.file.value = jpeg_xl
+    assert browser.echofile is not None and browser.echofile.number_of_frames == 27
+    assert "Vivid E95" in browser.summary.value and "SonoSite" not in browser.summary.value
+    assert "colour flow" in browser.regions_table.value and "(149, 70, 867, 658)" in browser.regions_table.value
+    assert "dcm4che__will-jxl.dcm" in browser.status.value and "no decoder exists" in browser.status.value
+    assert browser.frame_label.value == "27 frames (not decodable here)" and browser.axes_label.value == ""
+    assert browser.frame.max == 0 and browser.frame.disabled and browser.region.options == ()
+    _assert_blank_picture(browser)
+    browser.file.value = browser.file.options[0][1]  # and back to a file that decodes
+    assert browser.status.value == "" and browser.frame.max == 119 and not browser.frame.disabled
+    assert browser.frame_label.value == "frame 0 / 119 · t = 0.000 s" and len(browser._views) == 2
+
+
+def test_browser_loads_a_good_file_normally_after_a_bad_one(folder: Path) -> None:
+    browser = Browser(folder)
+    browser.frame.value = 30
+    browser.play.playing = True
+    browser.file.value = str(folder / "z_truncated.dcm")
+    browser.file.value = str(folder / "sub" / "IMG0002")
+    assert browser.status.value == "" and "z_truncated" not in browser.summary.value
+    assert [value for _, value in browser.region.options] == [0, 1, 2]
+    assert browser.frame_label.value == "frame 0 / 0 · no timing in the file"
+    assert len(browser.view.figure.axes) == 2 and browser._views[1].axes.get_ylabel() == "depth [cm]"
+    browser.file.value = str(folder / "z_truncated.dcm")
+    browser.file.value = str(folder / "a_cine.dcm")
+    assert (browser.frame.value, browser.frame.max, browser.play.max) == (0, 119, 119)
+    assert not browser.play.playing  # a file opens stopped at its first frame
+    assert not browser.frame.disabled and not browser.play.disabled
+    renders = browser.view.renders
+    browser.frame.value = 60
+    assert browser.frame_label.value == "frame 60 / 119 · t = 2.000 s" and browser.view.renders == renders + 1
+    assert browser.axes_label.value == "region 0: x lateral distance [cm] · y depth [cm]"
