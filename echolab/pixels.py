@@ -451,12 +451,14 @@ class FrameArray(BackendArray):
         self.dtype = pixels.fmt.dtype
 
     def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
+        # OUTER indexing: a list of frames reaches _raw_indexing_method as it is, so that exactly
+        # those frames are decoded (BASIC would turn [3, 597] into the slice 3..597)
         values: np.ndarray = indexing.explicit_indexing_adapter(
-            key, self.shape, indexing.IndexingSupport.BASIC, self._raw_indexing_method
+            key, self.shape, indexing.IndexingSupport.OUTER, self._raw_indexing_method
         )
         return values
 
-    def _raw_indexing_method(self, key: tuple[int | slice, ...]) -> np.ndarray:
+    def _raw_indexing_method(self, key: tuple[int | slice | np.ndarray, ...]) -> np.ndarray:
         key = tuple(key) + (slice(None),) * (len(self.shape) - len(key))
         time_key, row_key, column_key = key[:3]
         frames = _positions(time_key, self.shape[0])
@@ -466,20 +468,24 @@ class FrameArray(BackendArray):
         if not frames or not rows or not columns:
             data = np.empty((len(frames), len(rows), len(columns)) + self.shape[3:], self.dtype)
         else:
+            distinct = sorted(set(frames))  # each frame decoded once, however often it is asked for
             row_lo, row_hi = min(rows), max(rows)
             col_lo, col_hi = min(columns), max(columns)
-            data = self.pixels.read(frames, slice(y0 + row_lo, y0 + row_hi + 1), slice(x0 + col_lo, x0 + col_hi + 1))
+            data = self.pixels.read(distinct, slice(y0 + row_lo, y0 + row_hi + 1), slice(x0 + col_lo, x0 + col_hi + 1))
+            if distinct != frames:
+                data = np.take(data, np.searchsorted(distinct, frames), axis=0)
             data = _subselect(data, rows, row_lo, 1)
             data = _subselect(data, columns, col_lo, 2)
         result_key = tuple(0 if isinstance(k, (int, np.integer)) else slice(None) for k in key[:3])
         return data[result_key + tuple(key[3:])]
 
 
-def _positions(key: int | slice, size: int) -> list[int]:
+def _positions(key: int | np.integer | slice | np.ndarray, size: int) -> list[int]:
+    """The non-negative positions an outer-indexing key selects along an axis of ``size``."""
     if isinstance(key, slice):
         return list(range(size)[key])
-    index = int(key)
-    return [index + size if index < 0 else index]
+    indices = np.atleast_1d(np.asarray(key, dtype=np.int64))
+    return [int(i) for i in np.where(indices < 0, indices + size, indices)]
 
 
 def _subselect(data: np.ndarray, positions: list[int], low: int, axis: int) -> np.ndarray:

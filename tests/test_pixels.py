@@ -80,6 +80,31 @@ def test_indexing_one_frame_decodes_only_that_frame(monkeypatch: pytest.MonkeyPa
     assert sorted(decoded) == [10, 13, 16, 19]  # decoded in parallel, in any order
 
 
+@pytest.mark.parametrize(
+    "frames", [[3, 117], [5, 7], [90, 2, 90, -1], np.array([0, 60, 119])], ids=["far", "near", "repeated", "array"]
+)
+def test_any_list_of_frames_decodes_exactly_those_frames(monkeypatch: pytest.MonkeyPatch, frames: list[int]) -> None:
+    decoded: list[int] = []
+    original = PixelSource.decode_frame
+
+    def counting(self, reader, index, out):  # type: ignore[no-untyped-def]
+        decoded.append(index)
+        return original(self, reader, index, out)
+
+    f = echolab.open(package_file("color3d_jpeg_baseline.dcm"))
+    expected = f.image().values[frames]
+    monkeypatch.setattr(PixelSource, "decode_frame", counting)
+    for array in (f.image(), f.region(0)):
+        decoded.clear()
+        got = array.isel(time=frames).values
+        assert sorted(decoded) == sorted({int(i) % 120 for i in frames})  # each asked frame once, no other
+        if array.name == "image":
+            np.testing.assert_array_equal(got, expected)
+    decoded.clear()
+    f.region(0).isel(time=frames, y=[4, 2, 300], x=slice(0, 9)).values  # outer indexing on every axis
+    assert sorted(decoded) == sorted({int(i) % 120 for i in frames})
+
+
 def test_lazy_subsetting_matches_the_full_load() -> None:
     da = echolab.open(package_file("color3d_jpeg_baseline.dcm")).region(0)
     full = da.values
