@@ -7,7 +7,9 @@ callers can catch or filter the whole family at once. Messages name the file, th
 
 from __future__ import annotations
 
+import importlib
 import os
+from types import ModuleType
 
 __all__ = [
     "EcholabError",
@@ -24,6 +26,9 @@ __all__ = [
     "PixelDataWarning",
     "CalibrationWarning",
     "MeasurementError",
+    "MissingDependencyError",
+    "missing_dependency",
+    "require",
 ]
 
 
@@ -79,6 +84,34 @@ class RegionIndexError(RegionError, IndexError):
 
 class MeasurementError(EcholabError):
     """A measurement cannot be made as asked (mixed units, uncalibrated axis, point outside the region)."""
+
+
+class MissingDependencyError(EcholabError, ImportError):
+    """An optional package a feature needs is not installed; the message says what to install.
+
+    Also an :class:`ImportError`, so ``except ImportError`` keeps working. It is about the
+    environment, not a file: the message carries no file name.
+    """
+
+    def __init__(self, message: str, source: str | os.PathLike[str] | None = None) -> None:
+        Exception.__init__(self, message)
+        self.source = None if source is None else os.fspath(source)
+        self.reason = message
+
+
+def missing_dependency(exc: ModuleNotFoundError, *, extra: str, purpose: str) -> MissingDependencyError:
+    """The :class:`MissingDependencyError` for a failed import of an optional package: it names
+    the package and the extra that installs it (``pip install "echolab[extra]"``)."""
+    package = (exc.name or "a package").split(".")[0]
+    return MissingDependencyError(f'{purpose} needs {package}, which is not installed: pip install "echolab[{extra}]"')
+
+
+def require(module: str, *, extra: str, purpose: str) -> ModuleType:
+    """Import optional ``module`` for ``purpose``, or raise :func:`missing_dependency`'s error."""
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        raise missing_dependency(exc, extra=extra, purpose=purpose) from exc
 
 
 class EcholabWarning(UserWarning):

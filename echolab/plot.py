@@ -16,17 +16,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.image import AxesImage
-from matplotlib.patches import Rectangle
 
 from .codes import RegionKind
+from .errors import require
 from .regions import Region
+
+if TYPE_CHECKING:  # matplotlib is optional (the "notebooks" extra): imported where used
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+    from matplotlib.image import AxesImage
+    from matplotlib.patches import Rectangle
 
 __all__ = [
     "FramePlot",
@@ -85,8 +88,8 @@ class FramePlot:
     @property
     def figure(self) -> Figure:
         """The figure of :attr:`axes`."""
-        figure = self.axes.figure
-        assert isinstance(figure, Figure)
+        figure = self.axes.get_figure(root=True)
+        assert figure is not None
         return figure
 
     def show_frame(self, frame: int) -> None:
@@ -100,6 +103,11 @@ def frame_pixels(data: xr.DataArray, frame: int) -> np.ndarray:
     """The decoded pixels of one frame of ``data`` (the array itself when it has no ``time``)."""
     picked = data.isel(time=frame) if "time" in data.dims else data
     return np.asarray(picked.values)
+
+
+def _matplotlib(module: str) -> Any:
+    """``matplotlib.<module>``, or an error that says to install the ``notebooks`` extra."""
+    return require(f"matplotlib.{module}", extra="notebooks", purpose="echolab.plot")
 
 
 def _imshow(ax: Axes, data: xr.DataArray, frame: int, extent: Sequence[float] | None) -> AxesImage:
@@ -127,7 +135,7 @@ def region(data: xr.DataArray, *, frame: int = 0, ax: Axes | None = None, title:
     the scanner's orientation and the axes carry the calibration. 2D regions get an equal aspect
     (a centimetre is as long across as down).
     """
-    ax = ax if ax is not None else Figure(figsize=(6, 4.5)).add_subplot()
+    ax = ax if ax is not None else _matplotlib("figure").Figure(figsize=(6, 4.5)).add_subplot()
     x_first, x_last = _edges(data["x"].values)
     y_first, y_last = _edges(data["y"].values)
     artist = _imshow(ax, data, frame, (x_first, x_last, y_last, y_first))
@@ -157,7 +165,7 @@ def image_with_regions(
     index to its :class:`~matplotlib.patches.Rectangle`.
     """
     image = echofile.image()
-    ax = ax if ax is not None else Figure(figsize=(7, 5)).add_subplot()
+    ax = ax if ax is not None else _matplotlib("figure").Figure(figsize=(7, 5)).add_subplot()
     artist = _imshow(ax, image, frame, None)
     ax.set_xlabel("image column")
     ax.set_ylabel("image row")
@@ -167,7 +175,7 @@ def image_with_regions(
             continue
         x0, y0, x1, y1 = item.box
         colour = KIND_COLOURS.get(item.kind, "#ffffff")
-        rectangle = Rectangle(
+        rectangle = _matplotlib("patches").Rectangle(
             (x0 - 0.5, y0 - 0.5),
             x1 - x0 + 1,
             y1 - y0 + 1,

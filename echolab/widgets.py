@@ -21,23 +21,29 @@ import math
 import os
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ipywidgets as widgets
 import numpy as np
 import simplejpeg
-from matplotlib.artist import Artist
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from . import plot
 from .codes import RegionKind
 from .echofile import EchoFile
 from .echofile import open as open_file
-from .errors import EcholabError, MeasurementError, MissingDecoderError, PixelDataError
+from .errors import EcholabError, MeasurementError, MissingDecoderError, PixelDataError, missing_dependency
 from .inventory import find_files
 from .measure import distance
 from .timing import timing_candidates
+
+try:  # the widgets need the "notebooks" extra: without it, importing this module says what to install
+    import ipywidgets as widgets
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+except ModuleNotFoundError as exc:
+    raise missing_dependency(exc, extra="notebooks", purpose="echolab.widgets") from exc
+
+if TYPE_CHECKING:
+    from matplotlib.artist import Artist
 
 __all__ = ["FigureView", "Browser", "CalibrationPanel", "find_dicom_files", "MAX_FILES"]
 

@@ -247,3 +247,34 @@ def test_region_index_out_of_range_is_an_echolab_error_and_an_index_error() -> N
     with pytest.raises(echolab.RegionIndexError, match=r"region 5 does not exist.*valid: 0\.\.1") as info:
         f.region(5)
     assert isinstance(info.value, IndexError) and isinstance(info.value, echolab.EcholabError)
+
+
+@pytest.mark.parametrize(
+    ("module", "use"),
+    [
+        ("echolab.plot", "echolab.plot.region(echolab.open(sample('OBXXXX1A.dcm')).region(0))"),
+        ("echolab.widgets", "echolab.widgets.Browser()"),
+    ],
+)
+def test_a_missing_optional_package_names_the_extra_to_install(module: str, use: str) -> None:
+    """A base install (no matplotlib): plotting says what to install instead of a bare
+    ModuleNotFoundError; the rest of echolab imports and reads files without it."""
+    import subprocess
+    import sys
+
+    script = f"""
+import sys, warnings
+warnings.simplefilter("ignore")
+sys.modules["matplotlib"] = None  # as if matplotlib were not installed
+import echolab, echolab.measure, echolab.doppler
+from echolab.data import sample
+try:
+    import {module}
+    {use}
+except echolab.errors.MissingDependencyError as exc:
+    assert isinstance(exc, ImportError) and isinstance(exc, echolab.EcholabError)
+    print(exc)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f'{module} needs matplotlib, which is not installed: pip install "echolab[notebooks]"'
