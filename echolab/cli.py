@@ -85,7 +85,12 @@ def _convert(args: argparse.Namespace) -> int:
         print(f"echolab convert: {store} exists and is not a folder (a Zarr archive is one)", file=sys.stderr)
         return 2
     results = convert(
-        sources, store, workers=args.workers, scheduler=args.scheduler, keep_identifiers=args.keep_identifiers
+        sources,
+        store,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        keep_identifiers=args.keep_identifiers,
+        dashboard_address=args.dashboard,
     )
     for result in results:
         if result.status == "failed":
@@ -142,6 +147,9 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("--workers", type=int, default=None, help="local Dask workers (default: CPUs)")
     convert.add_argument("--scheduler", metavar="ADDRESS", help="a running dask.distributed scheduler")
     convert.add_argument("--keep-identifiers", action="store_true", help="copy identifying elements into attrs")
+    convert.add_argument(
+        "--dashboard", metavar="HOST:PORT", help="serve the local cluster's Dask dashboard there (default: none)"
+    )
     convert.set_defaults(run=_convert)
 
     browse = commands.add_parser("browse", help="the browser widget as a web app on 127.0.0.1 (Voila)")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,18 +15,16 @@ import xarray as xr
 from pydicom.encaps import encapsulate
 
 import echolab
-from echolab.convert import convert, convert_file, group_exists, open_archive, scratch_dir
+from echolab.convert import convert, convert_file, group_exists, local_cluster, open_archive, scratch_dir
 from echolab.data import sample
 
-from .conftest import package_file
+from .conftest import BUSY_PORT, package_file
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
-    distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-    ) as local:
+    pytest.importorskip("dask.distributed")
+    with local_cluster(2) as local:
         yield local.scheduler_address
 
 
@@ -124,3 +124,29 @@ def test_duplicate_uids_keep_the_first_file_in_path_order(cluster: str, tmp_path
     results = convert([str(folder)], tmp_path / "dups.zarr", scheduler=cluster, progress=False)
     assert [r.status for r in results] == ["converted", "skipped"]
     assert results[1].reason == "same (0008,0018) SOP Instance UID as a.dcm, which holds the group"
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def test_a_local_cluster_needs_no_fixed_port_and_prints_nothing(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Port 8787 is held for the whole session (conftest.busy_port_8787), as a Jupyter server or
+    another Dask dashboard would hold it: the cluster convert starts must neither need it nor
+    say anything about it on stderr."""
+    assert not _port_is_free("127.0.0.1", BUSY_PORT)
+    capfd.readouterr()
+    with warnings.catch_warnings(record=True) as caught:  # pytest would otherwise keep them off stderr
+        warnings.simplefilter("always")
+        results = convert([sample("synthetic-mmode.dcm")], tmp_path / "quiet.zarr", workers=1, progress=False)
+    assert [r.status for r in results] == ["converted"]
+    assert [str(w.message) for w in caught] == []
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
