@@ -86,6 +86,8 @@ def _info(args: argparse.Namespace) -> int:
     print(format_table(f.region_table(), columns) if f.regions else "no (0018,6011) Sequence of Ultrasound Regions")
     for note in f.timing.notes:
         print(f"timing: {note}")
+    for problem in f.problems:
+        print(f"problem: {problem}")
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     return 0
@@ -99,10 +101,15 @@ def _scan(args: argparse.Namespace) -> int:
     if args.csv:
         write_csv(rows, args.csv)
         print(f"{len(rows)} file(s) written to {args.csv}")
-    columns = ["path", "frames", "frame_rate", "timing_source", "heart_rate", "region_kinds", "error"]
-    print(format_table([asdict(r) for r in rows], columns))
+    columns = ["path", "frames", "frame_rate", "timing_source", "heart_rate", "region_kinds", "problems", "error"]
+    table = [{**asdict(r), "problems": ";".join(p.rule for p in r.problems)} for r in rows]
+    print(format_table(table, columns))
+    details = [f"{r.path}: {problem}" for r in rows for problem in r.problems]
+    if details:
+        print("\n" + "\n".join(details))
     failed = sum(1 for r in rows if r.error)
-    print(f"\n{len(rows)} DICOM file(s), {failed} unreadable")
+    with_problems = sum(1 for r in rows if r.problems)
+    print(f"\n{len(rows)} DICOM file(s), {failed} unreadable, {with_problems} with problems")
     return 0
 
 

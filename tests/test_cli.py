@@ -120,6 +120,23 @@ def test_scan_prints_and_writes_csv(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert [r["path"] for r in rows] == ["a.dcm", "b", "c.dcm"] and rows[1]["region_kinds"] == "2D;M-mode"
 
 
+def test_scan_and_info_show_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    cine = Path(package_file("color3d_jpeg_baseline.dcm")).read_bytes()  # 120 JPEG frames
+    (folder / "whole.dcm").write_bytes(cine)
+    (folder / "cut.dcm").write_bytes(cine[: len(cine) // 2])
+    assert main(["scan", str(folder), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    table, details = out.split("\n\n")[:2]
+    assert "problems" in table.splitlines()[0]
+    assert [line.split()[-1] for line in table.splitlines()[2:]] == ["truncated-pixel-data", "2D"]
+    assert details.startswith("cut.dcm: truncated-pixel-data: (7FE0,0010) Pixel Data holds ")
+    assert out.rstrip().endswith("2 DICOM file(s), 0 unreadable, 1 with problems")
+    assert main(["info", str(folder / "cut.dcm")]) == 0
+    assert "\nproblem: truncated-pixel-data: (7FE0,0010) Pixel Data holds " in capsys.readouterr().out
+
+
 def test_convert_command_reports_failures_in_its_exit_status(tmp_path: Path) -> None:
     """Run as users do, in a fresh process with its own local Dask cluster."""
     folder = tmp_path / "in"
