@@ -133,8 +133,12 @@ def _convert(args: argparse.Namespace) -> int:
     for result in results:
         if result.status == "failed":
             print(f"failed: {result.path}: {result.reason}", file=sys.stderr)
+        for problem in result.problems:
+            print(f"problem: {result.path}: {problem}", file=sys.stderr)
     counts = {status: sum(1 for r in results if r.status == status) for status in ("converted", "skipped", "failed")}
-    print(f"{counts['converted']} converted, {counts['skipped']} already in {store}, {counts['failed']} failed")
+    with_problems = sum(1 for r in results if r.status == "converted" and r.problems)
+    converted = f"{counts['converted']} converted" + (f" ({with_problems} with problems)" if with_problems else "")
+    print(f"{converted}, {counts['skipped']} already in {store}, {counts['failed']} failed")
     return 1 if counts["failed"] else 0
 
 

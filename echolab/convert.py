@@ -36,6 +36,7 @@ from .echofile import open as open_file
 from .errors import EcholabError
 from .inventory import find_files, scan
 from .pixels import decode_threads
+from .problems import Problem
 
 if TYPE_CHECKING:
     from dask.distributed import LocalCluster
@@ -62,12 +63,16 @@ class ConvertResult:
         The archive group (the SOP Instance UID), None when the header could not be read.
     reason
         Why it failed or was skipped.
+    problems
+        For a converted file: what the stored group lacks, e.g. the frames of a file cut short
+        (see :mod:`echolab.problems`); empty when it holds every frame the header promises.
     """
 
     path: str
     status: Status
     group: str | None = None
     reason: str = ""
+    problems: tuple[Problem, ...] = ()
 
 
 def scratch_dir(store: str | os.PathLike[str]) -> str:
@@ -112,7 +117,7 @@ def convert_file(
             if group_exists(store, group):  # the same UID converted meanwhile by another task
                 return ConvertResult(path, "skipped", group, "already in the archive (duplicate SOP Instance UID)")
             raise
-        return ConvertResult(path, "converted", group)
+        return ConvertResult(path, "converted", group, problems=f.problems)
     except EcholabError as exc:
         return ConvertResult(path, "failed", group, exc.reason)
     except Exception as exc:  # reported with the file's name; the other files go on

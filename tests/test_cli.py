@@ -143,12 +143,15 @@ def test_convert_command_reports_failures_in_its_exit_status(tmp_path: Path) -> 
     folder.mkdir()
     shutil.copy(sample("synthetic-doppler.dcm"), folder / "good.dcm")
     (folder / "bad.dcm").write_bytes(Path(sample("synthetic-mmode.dcm")).read_bytes()[:1000])
+    cine = Path(package_file("color3d_jpeg_baseline.dcm")).read_bytes()
+    (folder / "cut.dcm").write_bytes(cine[: len(cine) // 2])
     store = tmp_path / "out.zarr"
     command = [sys.executable, "-m", "echolab.cli", "convert", str(folder), str(store), "--workers", "1"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
-    assert "1 converted, 0 already in" in done.stdout and "1 failed" in done.stdout
+    assert "2 converted (1 with problems), 0 already in" in done.stdout and "1 failed" in done.stdout
     assert "failed: " in done.stderr and "bad.dcm" in done.stderr and "Traceback" not in done.stderr
+    assert f"problem: {folder / 'cut.dcm'}: truncated-pixel-data: (7FE0,0010) Pixel Data holds " in done.stderr
     assert "8787" not in done.stderr and "Warning" not in done.stderr  # port 8787 is held (conftest)
     good_only = subprocess.run(
         [*command[:4], str(folder / "good.dcm"), str(store)], capture_output=True, text=True, timeout=300

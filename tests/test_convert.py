@@ -18,7 +18,7 @@ import echolab
 from echolab.convert import convert, convert_file, group_exists, local_cluster, open_archive, scratch_dir
 from echolab.data import sample
 
-from .conftest import BUSY_PORT, package_file
+from .conftest import BUSY_PORT, SHARED, package_file
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +150,39 @@ def test_a_local_cluster_needs_no_fixed_port_and_prints_nothing(
     assert [str(w.message) for w in caught] == []
     captured = capfd.readouterr()
     assert captured.err == "" and captured.out == ""
+
+
+def test_a_cine_cut_short_converts_its_whole_frames_and_says_so(cluster: str, tmp_path: Path) -> None:
+    """`head -c 400000 godicom__I_000031.dcm` (64 frames promised, the cut inside frame 10) and a
+    package cine cut in half: the archive holds the whole frames and its attrs say how many."""
+    folder = tmp_path / "cut"
+    folder.mkdir()
+    cine = Path(package_file("color3d_jpeg_baseline.dcm")).read_bytes()  # 120 frames
+    (folder / "package-half.dcm").write_bytes(cine[: len(cine) // 2])
+    expected = {"package-half.dcm": (120, package_file("color3d_jpeg_baseline.dcm"))}
+    if (SHARED / "godicom__I_000031.dcm").is_file():
+        godicom = str(SHARED / "godicom__I_000031.dcm")
+        (folder / "godicom-400000.dcm").write_bytes(Path(godicom).read_bytes()[:400_000])
+        expected["godicom-400000.dcm"] = (64, godicom)
+    store = tmp_path / "cut.zarr"
+    results = {Path(r.path).name: r for r in convert([str(folder)], store, scheduler=cluster, progress=False)}
+    archive = open_archive(store)
+    held = {}
+    for name, (promised, complete) in expected.items():
+        result = results[name]
+        assert result.status == "converted" and [p.rule for p in result.problems] == ["truncated-pixel-data"]
+        group = archive[result.group]  # type: ignore[index]
+        image = group["image"].to_dataset()["image"]
+        whole = sum(1 for o, n in echolab.open(complete).pixels.spans or () if o + n <= (folder / name).stat().st_size)
+        assert image.sizes["time"] == whole < promised
+        assert group.attrs["number_of_frames"] == whole
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", echolab.EcholabWarning)
+            engine = xr.open_dataset(folder / name, engine="echolab")  # the same attrs without an archive
+        assert engine.attrs["number_of_frames"] == engine.sizes["time"] == whole
+        assert group.attrs["header_number_of_frames"] == promised
+        assert group.attrs["problems"] == str(result.problems[0])
+        original = echolab.open(complete).image()
+        np.testing.assert_array_equal(image[whole - 1].values, original[whole - 1].values)  # the last one is whole
+        held[name] = whole
+    assert held.get("godicom-400000.dcm", 9) == 9
