@@ -11,7 +11,7 @@ Usage::
   runs each. Goal: scan rate >= 0.8 x the reference.
 - convert: every multi-frame file of the folder (plus pydicom-data's SonoSite cine), copied twice
   with new SOP Instance UIDs so that each copy is its own group, converted to Zarr by a
-  ``LocalCluster`` of 1 worker and then of 2 (cluster start-up not timed). Goal: 2 workers
+  ``local_cluster`` of 1 worker and then of 2 (cluster start-up not timed). Goal: 2 workers
   >= 1.7 x faster.
 
 Prints PASS/FAIL per goal and exits 1 when one fails.
@@ -30,10 +30,10 @@ from pathlib import Path
 
 import pydicom
 import pydicom.uid as uids
-from dask.distributed import Client, LocalCluster
+from dask.distributed import Client
 from pydicom.data import get_testdata_file
 
-from echolab.convert import convert
+from echolab.convert import convert, local_cluster
 from echolab.header import looks_like_dicom
 from echolab.inventory import scan
 
@@ -103,7 +103,7 @@ def cine_copies(files: list[Path], workdir: Path) -> Path:
 
 
 def timed_convert(folder: Path, workers: int, store: Path) -> tuple[float, int]:
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with local_cluster(workers) as cluster:
         with Client(cluster) as client:
             client.run(lambda: __import__("echolab.convert"))  # imports done before timing
             start = time.perf_counter()

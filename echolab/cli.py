@@ -6,7 +6,18 @@
     echolab browse [DIR]                  the browser widget as a local web app (Voila)
 
 Identifiers (patient, operator, institution) are left out unless ``--keep-identifiers`` is given.
-Exit status: 0 on success, 1 when a file failed, 2 for a usage error.
+
+An error ends in one line on stderr, ``echolab: error: <file>: <what is wrong, what would be
+valid>``, never a traceback; ``--debug`` (before or after the command) prints the traceback first.
+
+Exit status:
+
+- 0: success. ``scan`` lists unreadable files and files with problems and still succeeds.
+- 1: a failure: ``info`` on a file that is not DICOM or cannot be read, a file ``convert`` could
+  not convert, an unexpected error.
+- 2: a usage error: an unknown option, a path that does not exist, a folder where a file is
+  needed (or the reverse).
+- 130: interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ import argparse
 import os
 import signal
 import sys
+import traceback
 import warnings
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -23,7 +35,15 @@ from typing import Any
 from . import __version__
 from .errors import EcholabError
 
-__all__ = ["main", "format_table"]
+__all__ = ["main", "format_table", "UsageError"]
+
+#: What ``scan`` and ``convert`` take, said in their errors.
+_SOURCES = "give folders or DICOM files"
+
+
+class UsageError(EcholabError):
+    """The command line cannot be run as given (a path that is not there, a folder for a file);
+    ``echolab`` exits with status 2."""
 
 
 def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
@@ -39,10 +59,21 @@ def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None =
     return "\n".join(line.rstrip() for line in lines)
 
 
+def _require(paths: Sequence[str], valid: str) -> None:
+    """Raise :class:`UsageError` for the first of ``paths`` that does not exist."""
+    for path in paths:
+        if not os.path.exists(path):
+            raise UsageError(f"no such file or folder; {valid}", path)
+
+
 def _info(args: argparse.Namespace) -> int:
     from .datasets import identifying_attrs
     from .echofile import open as open_file
 
+    if os.path.isdir(args.file):
+        raise UsageError("is a folder; `echolab info` reads one DICOM file (`echolab scan` lists a folder)", args.file)
+    if not os.path.exists(args.file):
+        raise UsageError("no such file; give the path of a DICOM file", args.file)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         f = open_file(args.file)
@@ -55,6 +86,8 @@ def _info(args: argparse.Namespace) -> int:
     print(format_table(f.region_table(), columns) if f.regions else "no (0018,6011) Sequence of Ultrasound Regions")
     for note in f.timing.notes:
         print(f"timing: {note}")
+    for problem in f.problems:
+        print(f"problem: {problem}")
     for warning in caught:
         print(f"warning: {warning.message}", file=sys.stderr)
     return 0
@@ -63,14 +96,20 @@ def _info(args: argparse.Namespace) -> int:
 def _scan(args: argparse.Namespace) -> int:
     from .inventory import scan, write_csv
 
+    _require(args.paths, f"{_SOURCES} to scan")
     rows = list(scan(args.paths, workers=args.workers))
     if args.csv:
         write_csv(rows, args.csv)
         print(f"{len(rows)} file(s) written to {args.csv}")
-    columns = ["path", "frames", "frame_rate", "timing_source", "heart_rate", "region_kinds", "error"]
-    print(format_table([asdict(r) for r in rows], columns))
+    columns = ["path", "frames", "frame_rate", "timing_source", "heart_rate", "region_kinds", "problems", "error"]
+    table = [{**asdict(r), "problems": ";".join(p.rule for p in r.problems)} for r in rows]
+    print(format_table(table, columns))
+    details = [f"{r.path}: {problem}" for r in rows for problem in r.problems]
+    if details:
+        print("\n" + "\n".join(details))
     failed = sum(1 for r in rows if r.error)
-    print(f"\n{len(rows)} DICOM file(s), {failed} unreadable")
+    with_problems = sum(1 for r in rows if r.problems)
+    print(f"\n{len(rows)} DICOM file(s), {failed} unreadable, {with_problems} with problems")
     return 0
 
 
@@ -79,19 +118,27 @@ def _convert(args: argparse.Namespace) -> int:
 
     sources, store = args.paths[:-1], args.paths[-1]
     if not sources:
-        print("echolab convert: give at least one source file or folder before OUT.zarr", file=sys.stderr)
-        return 2
+        raise UsageError(f"no source before the archive; {_SOURCES} to convert, then OUT.zarr", store)
+    _require(sources, f"{_SOURCES} to convert, then OUT.zarr")
     if os.path.exists(store) and not os.path.isdir(store):
-        print(f"echolab convert: {store} exists and is not a folder (a Zarr archive is one)", file=sys.stderr)
-        return 2
+        raise UsageError("exists and is not a folder; the archive (the last path) is a Zarr folder", store)
     results = convert(
-        sources, store, workers=args.workers, scheduler=args.scheduler, keep_identifiers=args.keep_identifiers
+        sources,
+        store,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        keep_identifiers=args.keep_identifiers,
+        dashboard_address=args.dashboard,
     )
     for result in results:
         if result.status == "failed":
             print(f"failed: {result.path}: {result.reason}", file=sys.stderr)
+        for problem in result.problems:
+            print(f"problem: {result.path}: {problem}", file=sys.stderr)
     counts = {status: sum(1 for r in results if r.status == status) for status in ("converted", "skipped", "failed")}
-    print(f"{counts['converted']} converted, {counts['skipped']} already in {store}, {counts['failed']} failed")
+    with_problems = sum(1 for r in results if r.status == "converted" and r.problems)
+    converted = f"{counts['converted']} converted" + (f" ({with_problems} with problems)" if with_problems else "")
+    print(f"{converted}, {counts['skipped']} already in {store}, {counts['failed']} failed")
     return 1 if counts["failed"] else 0
 
 
@@ -102,6 +149,8 @@ def _interrupt(signum: int, frame: object) -> None:
 def _browse(args: argparse.Namespace) -> int:
     from .browse import free_port, start, stop, wait_until_up
 
+    if args.folder is not None and not os.path.isdir(args.folder):
+        raise UsageError("no such folder; give a folder of DICOM files (or none, for the sample files)", args.folder)
     port = args.port or free_port()
     url = f"http://127.0.0.1:{port}/"
     process = start(args.folder, port)
@@ -124,27 +173,38 @@ def _browse(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="echolab", description="Ultrasound DICOM regions with physical coordinates.")
     parser.add_argument("--version", action="version", version=f"echolab {__version__}")
+    debug_help = "show the traceback of an error"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
+    # --debug after the command too; SUPPRESS keeps a subcommand from resetting one given before it
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    info = commands.add_parser("info", help="header summary and region table of one file")
+    def add_command(name: str, summary: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=summary, parents=[common])
+
+    info = add_command("info", "header summary and region table of one file")
     info.add_argument("file")
     info.add_argument("--keep-identifiers", action="store_true", help="also show patient/institution elements")
     info.set_defaults(run=_info)
 
-    scan = commands.add_parser("scan", help="inventory of every DICOM file under folders (headers only)")
+    scan = add_command("scan", "inventory of every DICOM file under folders (headers only)")
     scan.add_argument("paths", nargs="+", metavar="DIR")
     scan.add_argument("--csv", metavar="OUT", help="also write the inventory as CSV")
     scan.add_argument("--workers", type=int, default=None, help="processes reading headers (default: CPUs)")
     scan.set_defaults(run=_scan)
 
-    convert = commands.add_parser("convert", help="files to a Zarr archive, one group per SOP Instance UID")
+    convert = add_command("convert", "files to a Zarr archive, one group per SOP Instance UID")
     convert.add_argument("paths", nargs="+", metavar="SRC... OUT.zarr")
     convert.add_argument("--workers", type=int, default=None, help="local Dask workers (default: CPUs)")
     convert.add_argument("--scheduler", metavar="ADDRESS", help="a running dask.distributed scheduler")
     convert.add_argument("--keep-identifiers", action="store_true", help="copy identifying elements into attrs")
+    convert.add_argument(
+        "--dashboard", metavar="HOST:PORT", help="serve the local cluster's Dask dashboard there (default: none)"
+    )
     convert.set_defaults(run=_convert)
 
-    browse = commands.add_parser("browse", help="the browser widget as a web app on 127.0.0.1 (Voila)")
+    browse = add_command("browse", "the browser widget as a web app on 127.0.0.1 (Voila)")
     browse.add_argument("folder", nargs="?", metavar="DIR", help="folder to browse (default: the sample files)")
     browse.add_argument("--port", type=int, default=0, help="port (default: a free one)")
     browse.add_argument("--no-browser", action="store_true", help="print the URL without opening a web browser")
@@ -152,17 +212,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error_line(exc: Exception) -> str:
+    """One line saying what went wrong: the file and the reason, or the unexpected exception."""
+    if isinstance(exc, EcholabError):
+        text = str(exc)
+    elif isinstance(exc, OSError) and exc.filename is not None:
+        text = f"{exc.filename}: {exc.strerror or exc}"
+    else:
+        text = f"unexpected {type(exc).__name__}: {exc} (--debug shows the traceback)"
+    return "echolab: error: " + " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; return the exit status (see the module docstring)."""
     args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
-    except EcholabError as exc:
-        print(f"echolab {args.command}: {exc}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
-        print(f"echolab {args.command}: interrupted", file=sys.stderr)
+        print("echolab: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # every error ends in one line; --debug adds the traceback
+        if args.debug:
+            traceback.print_exc()
+        print(_error_line(exc), file=sys.stderr)
+        return 2 if isinstance(exc, UsageError) else 1
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ from .codes import PhysicalUnits, RegionKind
 __all__ = [
     "PIXEL_UNITS",
     "FRAME_UNITS",
+    "NUMBER_OF_FRAMES_ATTR",
+    "HEADER_NUMBER_OF_FRAMES_ATTR",
+    "PROBLEMS_ATTR",
     "axis_long_name",
     "region_long_name",
     "time_attrs",
@@ -28,6 +31,13 @@ __all__ = [
 PIXEL_UNITS = "pixel"
 #: ``units`` of the ``time`` axis when the file has no timing tag: frame indices, not seconds.
 FRAME_UNITS = "frame"
+
+#: Attr: the frames the arrays hold (the length of ``time``), never more than the file has.
+NUMBER_OF_FRAMES_ATTR = "number_of_frames"
+#: Attr: (0028,0008) Number of Frames as the header says (more than the arrays hold when frames are missing).
+HEADER_NUMBER_OF_FRAMES_ATTR = "header_number_of_frames"
+#: Attr: the file's problems (see :mod:`echolab.problems`), ``"<rule>: <message>"`` joined by ``" | "``.
+PROBLEMS_ATTR = "problems"
 
 _LONG_NAMES: dict[PhysicalUnits, str] = {
     PhysicalUnits.PERCENT: "percent",

@@ -10,18 +10,23 @@ its reason and skipped; the others go on. Headers are read first (in parallel, s
 :func:`echolab.inventory.scan`): a file whose SOP Instance UID an earlier file (in path order)
 already holds is skipped with a note, so the same input always gives the same archive.
 
+The local cluster (:func:`local_cluster`) takes free ports chosen by the system on 127.0.0.1 and
+prints nothing: no dashboard unless asked for, so another program on Dask's usual port 8787 (a
+Jupyter server, another cluster) is no concern.
+
 Run one conversion per archive at a time: a new run clears the scratch folder of the last.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import xarray as xr
 from xarray.core import indexing
@@ -31,8 +36,12 @@ from .echofile import open as open_file
 from .errors import EcholabError
 from .inventory import find_files, scan
 from .pixels import decode_threads
+from .problems import Problem
 
-__all__ = ["ConvertResult", "convert", "convert_file", "group_exists", "scratch_dir"]
+if TYPE_CHECKING:
+    from dask.distributed import LocalCluster
+
+__all__ = ["ConvertResult", "convert", "convert_file", "group_exists", "local_cluster", "scratch_dir"]
 
 Status = Literal["converted", "skipped", "failed"]
 
@@ -54,12 +63,16 @@ class ConvertResult:
         The archive group (the SOP Instance UID), None when the header could not be read.
     reason
         Why it failed or was skipped.
+    problems
+        For a converted file: what the stored group lacks, e.g. the frames of a file cut short
+        (see :mod:`echolab.problems`); empty when it holds every frame the header promises.
     """
 
     path: str
     status: Status
     group: str | None = None
     reason: str = ""
+    problems: tuple[Problem, ...] = ()
 
 
 def scratch_dir(store: str | os.PathLike[str]) -> str:
@@ -104,13 +117,57 @@ def convert_file(
             if group_exists(store, group):  # the same UID converted meanwhile by another task
                 return ConvertResult(path, "skipped", group, "already in the archive (duplicate SOP Instance UID)")
             raise
-        return ConvertResult(path, "converted", group)
+        return ConvertResult(path, "converted", group, problems=f.problems)
     except EcholabError as exc:
         return ConvertResult(path, "failed", group, exc.reason)
     except Exception as exc:  # reported with the file's name; the other files go on
         return ConvertResult(path, "failed", group, f"{type(exc).__name__}: {exc}")
     finally:
         shutil.rmtree(partial, ignore_errors=True)
+
+
+def local_cluster(workers: int | None = None, *, dashboard_address: str | None = None) -> LocalCluster:
+    """Start a local Dask cluster as :func:`convert` uses it: quiet, and on free ports only.
+
+    Worker processes with one thread each listen on 127.0.0.1; every port (scheduler, workers,
+    HTTP) is a free one the system picks, and nothing is printed on stderr (Dask's logs below
+    ERROR are silenced). Dask's scheduler always opens an HTTP server: without
+    ``dashboard_address`` it listens on a free loopback port and serves no page at all (no
+    dashboard, no status or metrics pages). Close the cluster after use (it is a context manager).
+
+    Parameters
+    ----------
+    workers
+        Worker processes (default: one per CPU).
+    dashboard_address
+        Where to serve Dask's dashboard and status pages, e.g. ``"127.0.0.1:8787"`` (the port
+        must be free); None serves none.
+    """
+    import dask
+    from dask.distributed import LocalCluster
+
+    if dashboard_address is not None:
+        return LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=dashboard_address,
+            silence_logs=logging.ERROR,
+        )
+    # no routes: the HTTP server Dask starts anyway serves nothing; the workers get the same
+    # configuration (a Nanny passes its configuration on to its worker process)
+    no_pages: dict[str, list[str]] = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
+    with dask.config.set(no_pages):
+        return LocalCluster(
+            n_workers=workers or os.cpu_count() or 1,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,  # no dashboard...
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # ...and the HTTP server on a free port, not 8787
+            silence_logs=logging.ERROR,
+        )
 
 
 def _prepare_store(store: str) -> None:
@@ -130,6 +187,7 @@ def convert(
     keep_identifiers: bool = False,
     progress: bool = True,
     on_result: Callable[[ConvertResult], Any] | None = None,
+    dashboard_address: str | None = None,
 ) -> list[ConvertResult]:
     """Convert every DICOM file under ``sources`` into the Zarr archive ``store`` with Dask.
 
@@ -150,13 +208,16 @@ def convert(
         Show a progress bar (tqdm) on stderr.
     on_result
         Called with each result as it arrives.
+    dashboard_address
+        Serve the local cluster's Dask dashboard there (e.g. ``"127.0.0.1:8787"``); by default
+        it has none (see :func:`local_cluster`). Ignored with ``scheduler``.
 
     Returns
     -------
     list of ConvertResult
         One per file, in the order the files were found.
     """
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, as_completed
     from tqdm.auto import tqdm
 
     store = os.path.abspath(os.fspath(store))
@@ -180,13 +241,7 @@ def convert(
     _prepare_store(store)
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers or os.cpu_count() or 1,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=40,
-        )
+        cluster = local_cluster(workers, dashboard_address=dashboard_address)
         client = Client(cluster)
     else:
         client = Client(scheduler)

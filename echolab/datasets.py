@@ -16,7 +16,13 @@ from pydicom.dataset import Dataset
 
 from . import __version__
 from .arrays import image_dataarray
-from .conventions import IDENTIFYING_KEYWORDS, netcdf_safe_attrs
+from .conventions import (
+    HEADER_NUMBER_OF_FRAMES_ATTR,
+    IDENTIFYING_KEYWORDS,
+    NUMBER_OF_FRAMES_ATTR,
+    PROBLEMS_ATTR,
+    netcdf_safe_attrs,
+)
 from .echofile import EchoFile
 from .errors import EcholabError
 from .header import get_str
@@ -41,7 +47,16 @@ def identifying_attrs(dataset: Dataset) -> dict[str, str]:
 
 
 def root_attrs(f: EchoFile, *, keep_identifiers: bool = False) -> dict[str, Any]:
-    """Attrs of a file's root group: a header summary without identifiers unless asked."""
+    """Attrs of a file's root group: a header summary without identifiers unless asked.
+
+    ``number_of_frames`` is the frames the arrays hold; ``header_number_of_frames`` what
+    (0028,0008) says, and ``problems`` why they differ (see :mod:`echolab.problems`).
+
+    Raises
+    ------
+    PixelDataError
+        When the file has no whole frame (see :attr:`EchoFile.pixels`).
+    """
     unusable = [f"{r.index}: " + "; ".join(r.problems) for r in f.regions if not r.usable]
     attrs: dict[str, Any] = {
         "sop_instance_uid": f.sop_instance_uid,
@@ -50,7 +65,9 @@ def root_attrs(f: EchoFile, *, keep_identifiers: bool = False) -> dict[str, Any]
         "manufacturer_model_name": f.model,
         "rows": f.rows,
         "columns": f.columns,
-        "number_of_frames": f.number_of_frames,
+        NUMBER_OF_FRAMES_ATTR: f.pixels.number_of_frames,
+        HEADER_NUMBER_OF_FRAMES_ATTR: f.number_of_frames,
+        PROBLEMS_ATTR: " | ".join(str(problem) for problem in f.problems) or None,
         "frame_rate": f.frame_rate,
         "timing_source": f.timing_source,
         "cine_rate": f.cine_rate,

@@ -135,18 +135,26 @@ def check_decoder(tsuid: str, source: str | None) -> None:
     try:
         decoder = get_decoder(tsuid)
     except NotImplementedError:
-        name = uids.UID(tsuid).name
         raise MissingDecoderError(
-            f"no decoder exists for (0002,0010) Transfer Syntax UID = {tsuid} ({name}); {_GDCMCONV}", source
+            f"no decoder exists for (0002,0010) Transfer Syntax UID = {_named(tsuid)} in pydicom or its "
+            "plugins; rewrite the file uncompressed with a tool that reads it, e.g. `gdcmconv --raw in.dcm out.dcm` "
+            "(GDCM)",
+            source,
         ) from None
     if not decoder.is_available:
         raise _not_installed(tsuid, source)
 
 
+def _named(tsuid: str) -> str:
+    """``"<uid> (<name>)"``, or the bare UID when pydicom knows no name for it."""
+    name = uids.UID(tsuid).name
+    return f"{tsuid} ({name})" if name and name != tsuid else tsuid
+
+
 def _not_installed(tsuid: str, source: str | None) -> MissingDecoderError:
     return MissingDecoderError(
-        f"no installed package decodes (0002,0010) Transfer Syntax UID = {tsuid} "
-        f"({uids.UID(tsuid).name}); install one: {install_hint(tsuid)}",
+        f"no installed package decodes (0002,0010) Transfer Syntax UID = {_named(tsuid)}; "
+        f"install one: {install_hint(tsuid)}",
         source,
     )
 

@@ -27,6 +27,7 @@ from .errors import (
 )
 from .header import Header, element_name, get_float, get_int, get_str, header_from_dataset, read_header
 from .pixels import FrameArray, PixelSource, lazy_variable_data, pixel_source
+from .problems import Problem, frames_problem, pixel_problems
 from .regions import Region, parse_regions
 from .timing import FrameTiming, frame_timing
 
@@ -159,11 +160,30 @@ class EchoFile:
 
     @cached_property
     def pixels(self) -> PixelSource:
-        """The lazy frame source (located on first use; raises when there is no pixel data)."""
+        """The lazy frame source, located on first use: the whole frames present, which may be
+        fewer than :attr:`number_of_frames` (see :attr:`problems`).
+
+        Raises
+        ------
+        PixelDataError
+            When there is no pixel data or not one whole frame, or it cannot be located.
+        MissingDecoderError
+            When no installed package decodes the transfer syntax.
+        """
         source = pixel_source(self._header, self.number_of_frames)
         if source is None:
             raise PixelDataError("the file has no (7FE0,0010) Pixel Data", self.source)
+        if source.number_of_frames == 0:
+            shortfall = frames_problem(source, self.number_of_frames, self._header.file_size)
+            assert shortfall is not None
+            raise PixelDataError(f"not one whole frame: {shortfall.message}", self.source)
         return source
+
+    @cached_property
+    def problems(self) -> tuple[Problem, ...]:
+        """What keeps this file from giving every frame its header promises, found from the header,
+        the pixel element's length and the fragment table only (see :mod:`echolab.problems`)."""
+        return pixel_problems(self._header, self.number_of_frames)
 
     @property
     def attrs(self) -> dict[str, Any]:

@@ -11,12 +11,22 @@ from __future__ import annotations
 import os
 import struct
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from .errors import PixelDataError, PixelDataWarning
 
-__all__ = ["ByteReader", "FileReader", "BufferReader", "EncapsulatedFrames", "locate_encapsulated", "join_fragments"]
+__all__ = [
+    "ByteReader",
+    "FileReader",
+    "BufferReader",
+    "EncapsulatedFrames",
+    "Fragments",
+    "locate_encapsulated",
+    "scan_fragments",
+    "join_fragments",
+]
 
 ITEM = 0xFFFEE000
 SEQUENCE_DELIMITER = 0xFFFEE0DD
@@ -100,10 +110,51 @@ class BufferReader:
 
 @dataclass(frozen=True)
 class EncapsulatedFrames:
-    """Byte spans ``(offset, length)`` of whole items making up each frame."""
+    """Where each whole frame of encapsulated pixel data lies.
+
+    Attributes
+    ----------
+    spans
+        Per frame, the byte span ``(offset, length)`` of the whole items making it up. A frame
+        the end of the data cuts into is not listed.
+    method
+        How the frames were found: "extended offset table", "basic offset table", "fragment scan".
+    cut_short
+        True when the pixel data ends before its sequence delimiter (the file ends inside it) or
+        inside a fragment: the frames after the cut are missing.
+    """
 
     spans: tuple[tuple[int, int], ...]
-    method: str  # "extended offset table", "basic offset table", "fragment scan"
+    method: str
+    cut_short: bool = False
+
+
+@dataclass(frozen=True)
+class Fragments:
+    """The whole fragment items found by reading item headers from ``start`` on.
+
+    Attributes
+    ----------
+    start
+        Byte offset where the scan started (an item tag).
+    items
+        ``(value_offset, length)`` of each whole item, in file order.
+    cut_short
+        True when the data ended before the sequence delimiter, or inside an item (that item is
+        not listed).
+    """
+
+    start: int
+    items: tuple[tuple[int, int], ...]
+    cut_short: bool
+
+    @property
+    def end(self) -> int:
+        """Byte offset just past the last whole item (``start`` when there is none)."""
+        if not self.items:
+            return self.start
+        value_offset, length = self.items[-1]
+        return value_offset + length
 
 
 def _item_header(reader: ByteReader, offset: int, endian: str) -> tuple[int, int] | None:
@@ -125,7 +176,7 @@ def locate_encapsulated(
     extended_lengths: list[int] | None = None,
     source: str | None = None,
 ) -> EncapsulatedFrames:
-    """Find the item spans of every frame of encapsulated pixel data.
+    """Find the item spans of every whole frame of encapsulated pixel data.
 
     Parameters
     ----------
@@ -137,6 +188,12 @@ def locate_encapsulated(
         Offset past which no pixel data can lie (the file size for an undefined length).
     number_of_frames
         (0028,0008) Number of Frames (1 when absent).
+
+    Returns
+    -------
+    EncapsulatedFrames
+        At most ``number_of_frames`` frames; fewer (even none) when the data holds fewer whole
+        ones, with a :class:`~echolab.errors.PixelDataWarning`.
     """
     header = _item_header(reader, start, endian)
     if header is None or header[0] != ITEM:
@@ -147,8 +204,12 @@ def locate_encapsulated(
             source,
         )
     bot_length = header[1]
-    if bot_length == UNDEFINED or bot_length % 4 or start + 8 + bot_length > end:
+    if bot_length == UNDEFINED or bot_length % 4:
         raise PixelDataError(f"the Basic Offset Table item has an impossible length {bot_length}", source)
+    if start + 8 + bot_length > end:
+        if end < reader.size:
+            raise PixelDataError(f"the Basic Offset Table item has an impossible length {bot_length}", source)
+        return _check_count(EncapsulatedFrames((), "basic offset table", cut_short=True), number_of_frames, source)
     first_fragment = start + 8 + bot_length
 
     if extended_offsets and extended_lengths and len(extended_offsets) == len(extended_lengths):
@@ -157,63 +218,76 @@ def locate_encapsulated(
             return _check_count(EncapsulatedFrames(spans, "extended offset table"), number_of_frames, source)
         _warn("(7FE0,0001) Extended Offset Table points past the pixel data; scanning fragments instead", source)
 
+    fragments: Fragments | None = None
     if bot_length:
         count = bot_length // 4
         offsets = list(struct.unpack(f"{endian}{count}L", reader.read(start + 8, bot_length)))
         if offsets[0] == 0 and all(b > a for a, b in zip(offsets, offsets[1:], strict=False)):
-            last_start = first_fragment + offsets[-1]
-            last_end = _scan_end(reader, last_start, end, endian, source)
-            if last_end is not None and all(first_fragment + o < last_end for o in offsets):
-                starts = [first_fragment + o for o in offsets]
-                spans = tuple((s, e - s) for s, e in zip(starts, starts[1:] + [last_end], strict=True))
+            starts = [first_fragment + o for o in offsets]
+            last = scan_fragments(reader, starts[-1], end, endian, source)
+            if last.items and not last.cut_short:
+                spans = tuple((s, e - s) for s, e in zip(starts, starts[1:] + [last.end], strict=True))
                 return _check_count(EncapsulatedFrames(spans, "basic offset table"), number_of_frames, source)
+            if last.cut_short:  # the data may end inside or before the last frame: keep the frames before the cut
+                fragments = scan_fragments(reader, first_fragment, end, endian, source)
+                frames = _whole_frames_of_table(starts, fragments) if fragments.cut_short else None
+                if frames is not None:
+                    return _check_count(frames, number_of_frames, source)
         _warn("the Basic Offset Table is inconsistent with the fragments; scanning fragments instead", source)
 
-    fragments = scan_fragments(reader, first_fragment, end, endian, source)
-    if not fragments:
-        raise PixelDataError("the encapsulated pixel data holds no fragments", source)
-    if len(fragments) == number_of_frames or number_of_frames > len(fragments):
-        spans = tuple((offset - 8, length + 8) for offset, length in fragments)
-    elif number_of_frames == 1:
-        first, last = fragments[0], fragments[-1]
-        spans = ((first[0] - 8, last[0] + last[1] - first[0] + 8),)
+    if fragments is None:
+        fragments = scan_fragments(reader, first_fragment, end, endian, source)
+    items = fragments.items
+    if number_of_frames == 1:  # every fragment belongs to the one frame, so a cut takes its end
+        whole = bool(items) and not fragments.cut_short
+        spans = ((items[0][0] - 8, items[-1][0] + items[-1][1] - items[0][0] + 8),) if whole else ()
+    elif len(items) <= number_of_frames:
+        spans = tuple((offset - 8, length + 8) for offset, length in items)  # one fragment per frame
     else:
-        spans = _group_by_start_marker(reader, fragments)
-    return _check_count(EncapsulatedFrames(spans, "fragment scan"), number_of_frames, source)
+        spans = _group_by_start_marker(reader, items)
+        spans = spans[:-1] if fragments.cut_short else spans  # the fragments after the cut may belong to the last
+    return _check_count(EncapsulatedFrames(spans, "fragment scan", fragments.cut_short), number_of_frames, source)
 
 
-def scan_fragments(reader: ByteReader, offset: int, end: int, endian: str, source: str | None) -> list[tuple[int, int]]:
-    """Return ``(value_offset, length)`` of every fragment item from ``offset`` to the delimiter."""
-    fragments: list[tuple[int, int]] = []
+def _whole_frames_of_table(starts: list[int], fragments: Fragments) -> EncapsulatedFrames | None:
+    """The frames of a Basic Offset Table lying wholly in the whole items before a cut; None when
+    the table's frame starts are not item boundaries (the table is wrong, not the file)."""
+    boundaries = {value_offset - 8 for value_offset, _ in fragments.items} | {fragments.end}
+    if any(s not in boundaries for s in starts if s <= fragments.end):
+        return None
+    ends = [e for e in starts[1:] if e <= fragments.end]  # the last frame's end is past the cut
+    spans = tuple((s, e - s) for s, e in zip(starts, ends, strict=False))
+    return EncapsulatedFrames(spans, "basic offset table", cut_short=True)
+
+
+def scan_fragments(reader: ByteReader, offset: int, end: int, endian: str, source: str | None) -> Fragments:
+    """The whole fragment items from ``offset`` to the sequence delimiter.
+
+    The scan also stops at stray data (with a warning: the items after it are ignored), and
+    where the data ends: at ``end``, or when an item is longer than what is left (that item is
+    not listed, and the result is marked ``cut_short``).
+    """
+    start = offset
+    items: list[tuple[int, int]] = []
     while offset + 8 <= end:
         header = _item_header(reader, offset, endian)
         if header is None:
             break
         tag, length = header
         if tag == SEQUENCE_DELIMITER:
-            return fragments
+            return Fragments(start, tuple(items), cut_short=False)
         if tag != ITEM or length == UNDEFINED:
             _warn(f"stray data in the pixel data fragments at byte {offset}; fragments after it are ignored", source)
-            return fragments
+            return Fragments(start, tuple(items), cut_short=False)
         if offset + 8 + length > end:
-            _warn(f"the last pixel data fragment is truncated (needs {length} bytes at byte {offset + 8})", source)
-            fragments.append((offset + 8, max(0, end - offset - 8)))
-            return fragments
-        fragments.append((offset + 8, length))
+            return Fragments(start, tuple(items), cut_short=True)
+        items.append((offset + 8, length))
         offset += 8 + length
-    _warn("the encapsulated pixel data has no sequence delimiter (the file may be truncated)", source)
-    return fragments
+    # no delimiter: cut short when the data ran to the end of the file (a defined length may end sooner)
+    return Fragments(start, tuple(items), cut_short=end >= reader.size)
 
 
-def _scan_end(reader: ByteReader, offset: int, end: int, endian: str, source: str | None) -> int | None:
-    fragments = scan_fragments(reader, offset, end, endian, source)
-    if not fragments:
-        return None
-    value_offset, length = fragments[-1]
-    return value_offset + length
-
-
-def _group_by_start_marker(reader: ByteReader, fragments: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+def _group_by_start_marker(reader: ByteReader, fragments: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
     groups: list[list[tuple[int, int]]] = []
     for offset, length in fragments:
         starts_frame = reader.read(offset, 2) in _FRAME_START_MARKERS
@@ -225,19 +299,22 @@ def _group_by_start_marker(reader: ByteReader, fragments: list[tuple[int, int]])
 
 def _check_count(frames: EncapsulatedFrames, number_of_frames: int, source: str | None) -> EncapsulatedFrames:
     found = len(frames.spans)
+    cut = "; the file ends inside the pixel data" if frames.cut_short else ""
     if found < number_of_frames:
         _warn(
-            f"(0028,0008) Number of Frames = {number_of_frames} but the pixel data holds {found} "
-            f"frame(s) ({frames.method}); only {found} are used",
+            f"(0028,0008) Number of Frames = {number_of_frames} but the pixel data holds {found} whole "
+            f"frame(s) ({frames.method}{cut}); only {found} are used",
             source,
         )
-    elif found > number_of_frames:
+    elif frames.cut_short:
+        _warn("the encapsulated pixel data has no sequence delimiter (the file may be truncated)", source)
+    if found > number_of_frames:
         _warn(
             f"the pixel data holds {found} frames but (0028,0008) Number of Frames = {number_of_frames}; "
             f"the extra frames are ignored",
             source,
         )
-        frames = EncapsulatedFrames(frames.spans[:number_of_frames], frames.method)
+        frames = EncapsulatedFrames(frames.spans[:number_of_frames], frames.method, frames.cut_short)
     return frames
 
 

@@ -1,8 +1,9 @@
 """An inventory of a folder of ultrasound DICOM files, from their headers only.
 
 One row per file — SOP Instance UID, size, frames, frame rate and where it came from, heart
-rate, region kinds and units — or, for a file that cannot be read, the reason. No pixel is
-decoded and no identifier (patient, operator, institution) is read into the rows.
+rate, region kinds and units, and the problems of its pixel data (cut short, missing, no
+decoder: see :mod:`echolab.problems`) — or, for a file whose header cannot be read, the reason.
+No pixel is decoded and no identifier (patient, operator, institution) is read into the rows.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from .echofile import open as open_file
 from .errors import EcholabError
 from .header import looks_like_dicom
+from .problems import Problem
 
 __all__ = ["InventoryRow", "find_files", "inventory_row", "scan", "write_csv"]
 
@@ -29,6 +32,11 @@ class InventoryRow:
     ----------
     path
         The file, relative to the scanned folder.
+    frames
+        (0028,0008) Number of Frames as the header says (see ``problems`` for frames missing).
+    problems
+        What keeps the pixel data from giving every frame the header promises (empty when
+        nothing does), from headers only; see :mod:`echolab.problems` for the rules.
     error
         Empty when the header was read; otherwise the reason (the rest is empty).
     """
@@ -48,8 +56,22 @@ class InventoryRow:
     region_kinds: str = ""
     region_units: str = ""
     transfer_syntax_uid: str = ""
+    problems: tuple[Problem, ...] = ()
     warnings: str = ""
     error: str = ""
+
+    def as_text(self) -> dict[str, str]:
+        """Every column as text, as written to CSV: "" for a missing value, problems as
+        ``"<rule>: <message>"`` joined by ``" | "``."""
+        return {field.name: _text(getattr(self, field.name)) for field in fields(self)}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, tuple):
+        return " | ".join(str(item) for item in value)
+    return str(value)
 
 
 def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
@@ -104,7 +126,11 @@ def inventory_row(path: str, root: str | None = None) -> InventoryRow:
         except Exception as exc:  # the inventory lists every file; an unexpected failure is a reason too
             return InventoryRow(path=shown, size_bytes=size, error=f"unexpected {type(exc).__name__}: {exc}")
     notes = sorted({str(w.message).split(": ", 1)[-1] for w in caught})
-    return row if not notes else InventoryRow(**{**asdict(row), "warnings": " | ".join(notes)})
+    try:
+        problems = f.problems
+    except Exception as exc:  # never raises for a bad file; an unexpected failure is still listed
+        return replace(row, error=f"unexpected {type(exc).__name__}: {exc}")
+    return replace(row, problems=problems, warnings=" | ".join(notes))
 
 
 def _row(args: tuple[str, str | None]) -> InventoryRow:
@@ -139,6 +165,6 @@ def write_csv(rows: Iterable[InventoryRow], path: str | os.PathLike[str]) -> int
         writer = csv.DictWriter(handle, fieldnames=names)
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: ("" if v is None else v) for k, v in asdict(row).items()})
+            writer.writerow(row.as_text())
             count += 1
     return count

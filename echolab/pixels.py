@@ -27,7 +27,7 @@ from .errors import InvalidHeaderError, PixelDataError, PixelDataWarning
 from .frames import BufferReader, ByteReader, FileReader, join_fragments, locate_encapsulated
 from .header import Header, element_name, get_int, get_str
 
-__all__ = ["PixelSource", "FrameArray", "pixel_source", "lazy_variable_data", "MAX_FRAME_BYTES"]
+__all__ = ["PixelSource", "FrameArray", "pixel_source", "is_encapsulated", "lazy_variable_data", "MAX_FRAME_BYTES"]
 
 #: Largest decoded frame echolab will allocate (bytes); larger headers are refused as corrupt.
 MAX_FRAME_BYTES = 1 << 30
@@ -65,7 +65,8 @@ class PixelSource:
     fmt
         The Image Pixel module values.
     number_of_frames
-        Frames actually present (may be fewer than (0028,0008) says, with a warning).
+        Whole frames actually present: fewer than (0028,0008) says (with a warning) when the
+        pixel data falls short of it, and 0 when not even one frame is whole.
     native_offset, frame_nbytes
         For uncompressed data: byte offset of frame 0 and bytes per frame.
     spans
@@ -74,6 +75,8 @@ class PixelSource:
         PALETTE COLOR lookup table, shape (2**bits_stored, 3), or None.
     swap_ow_bytes
         8-bit samples stored as OW in a big endian file: bytes are swapped in 16-bit words.
+    cut_short
+        The file ends inside (7FE0,0010) Pixel Data: the frames past the cut are missing.
     """
 
     source: str | None
@@ -87,6 +90,7 @@ class PixelSource:
     spans: tuple[tuple[int, int], ...] | None = None
     lut: np.ndarray | None = None
     swap_ow_bytes: bool = False
+    cut_short: bool = False
 
     @property
     def encapsulated(self) -> bool:
@@ -324,20 +328,37 @@ def _as_8bit_if_exact(table: np.ndarray) -> np.ndarray:
     return table
 
 
-def pixel_source(header: Header, number_of_frames: int) -> PixelSource | None:
-    """Describe how to decode each frame of ``header``'s file; None when it has no pixel data."""
+def is_encapsulated(tsuid: str) -> bool:
+    """True when (0002,0010) Transfer Syntax UID ``tsuid`` is not a native (uncompressed) one."""
+    return tsuid not in _NATIVE_SYNTAXES
+
+
+def pixel_source(header: Header, number_of_frames: int, *, require_decoder: bool = True) -> PixelSource | None:
+    """Describe how to decode each whole frame of ``header``'s file; None when it has no pixel data.
+
+    Only the header, the pixel element's length and the fragment table are read. The source
+    holds the whole frames present, at most ``number_of_frames`` ((0028,0008) Number of Frames)
+    and possibly none: a frame the end of the file cuts into is left out.
+
+    Raises
+    ------
+    MissingDecoderError
+        When no installed package decodes the transfer syntax (unless ``require_decoder`` is False).
+    EcholabError
+        When the Image Pixel module is unusable or the pixel data cannot be located.
+    """
     ds, src = header.dataset, header.source
     in_memory = header.pixel_element is None
     if in_memory and "PixelData" not in ds:
         return None
     fmt = pixel_format(header)
     tsuid = header.transfer_syntax_uid
-    encapsulated = tsuid not in _NATIVE_SYNTAXES
+    encapsulated = is_encapsulated(tsuid)
     big_endian = not header.is_little_endian
     lut = _palette_table(header, fmt) if fmt.is_palette else None
     if lut is not None:  # the table decides the output depth (8-bit unless its entries need 16)
         fmt = _replace_format(fmt, palette_bits=8 * lut.dtype.itemsize)
-    if encapsulated:
+    if encapsulated and require_decoder:
         check_decoder(tsuid, src)
 
     buffer: bytes | None
@@ -375,19 +396,15 @@ def pixel_source(header: Header, number_of_frames: int) -> PixelSource | None:
                 extended_lengths=lengths,
                 source=src,
             )
-            return _replace(base, number_of_frames=len(frames.spans), spans=frames.spans)
+            return _replace(base, number_of_frames=len(frames.spans), spans=frames.spans, cut_short=frames.cut_short)
         frame_nbytes = _native_frame_nbytes(fmt)
+        cut_short = value_offset + value_length > reader.size
         available = min(value_length, max(0, reader.size - value_offset)) // frame_nbytes
-    if available < 1:
-        raise PixelDataError(
-            f"(7FE0,0010) Pixel Data holds {value_length} bytes, less than one "
-            f"{fmt.rows} x {fmt.columns} frame ({frame_nbytes} bytes)",
-            src,
-        )
     if available < number_of_frames:
+        cut = "; the file ends inside the pixel data" if cut_short else ""
         warnings.warn(
             f"{header.name}: (0028,0008) Number of Frames = {number_of_frames} but the pixel data holds "
-            f"only {available} whole frame(s); only those are used",
+            f"only {available} whole frame(s) of {frame_nbytes} bytes{cut}; only those are used",
             PixelDataWarning,
             stacklevel=3,
         )
@@ -400,6 +417,7 @@ def pixel_source(header: Header, number_of_frames: int) -> PixelSource | None:
         native_offset=value_offset,
         frame_nbytes=frame_nbytes,
         swap_ow_bytes=swap,
+        cut_short=cut_short,
     )
 
 

@@ -9,12 +9,44 @@ from __future__ import annotations
 
 import csv
 import os
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pydicom.data import get_testdata_file
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+#: Dask's default dashboard port, which Jupyter servers, dashboards and other tools often hold.
+BUSY_PORT = 8787
+
+
+@pytest.fixture(scope="session", autouse=True)
+def busy_port_8787() -> Iterator[list[tuple[str, int]]]:
+    """Hold port 8787 for the whole session, as another program on a user's machine would.
+
+    Every test then proves that the Dask clusters echolab starts need no fixed port. 0.0.0.0 is
+    tried first (it covers 127.0.0.1 too: Linux then refuses a bind to 127.0.0.1:8787), then
+    127.0.0.1 alone; a port some other program already holds is left to it. Yields the
+    ``(host, port)`` pairs held by this fixture.
+    """
+    held: list[socket.socket] = []
+    for host in ("0.0.0.0", "127.0.0.1"):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            listener.bind((host, BUSY_PORT))
+            listener.listen()
+        except OSError:  # taken already (by another program, or by the 0.0.0.0 socket above)
+            listener.close()
+            continue
+        held.append(listener)
+    try:
+        yield [listener.getsockname() for listener in held]
+    finally:
+        for listener in held:
+            listener.close()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

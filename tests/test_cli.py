@@ -31,12 +31,79 @@ def test_info_prints_summary_and_regions(capsys: pytest.CaptureFixture[str]) -> 
     assert "Synthetic^Sample" in capsys.readouterr().out
 
 
+def _one_error_line(err: str) -> str:
+    """The single line an error ends in: ``echolab: error: ...``, no traceback."""
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("echolab: error: "), err
+    return lines[0]
+
+
 def test_info_on_a_non_dicom_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = tmp_path / "notes.txt"
     text.write_text("hello")
     assert main(["info", str(text)]) == 1
-    err = capsys.readouterr().err
-    assert err.startswith("echolab info: ") and "notes.txt: not a DICOM file" in err and "Traceback" not in err
+    line = _one_error_line(capsys.readouterr().err)
+    assert f"{text}: not a DICOM file" in line and "no 'DICM' preamble" in line
+
+
+@pytest.mark.parametrize(
+    ("command", "valid"),
+    [
+        (["info", "{missing}"], "give the path of a DICOM file"),
+        (["info", "{folder}"], "echolab scan"),
+        (["scan", "{folder}", "{missing}"], "give folders or DICOM files"),
+        (["convert", "{missing}", "{folder}/out.zarr"], "give folders or DICOM files"),
+        (["browse", "{missing}", "--no-browser"], "give a folder"),
+    ],
+)
+def test_a_path_that_is_not_there_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str], valid: str
+) -> None:
+    missing = tmp_path / "no-such-thing"
+    argv = [part.format(missing=missing, folder=tmp_path) for part in command]
+    assert main(argv) == 2
+    line = _one_error_line(capsys.readouterr().err)
+    assert str(missing if "{missing}" in command else tmp_path) in line and valid in line
+    assert not (tmp_path / "out.zarr").exists()
+
+
+def test_debug_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = str(tmp_path / "missing.dcm")
+    for argv in (["--debug", "info", missing], ["info", missing, "--debug"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("Traceback (most recent call last):")
+        assert err.splitlines()[-1].startswith("echolab: error: ") and "missing.dcm" in err.splitlines()[-1]
+
+
+def test_an_unexpected_error_is_one_line_too(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import echolab.echofile
+
+    def broken(path: object) -> None:
+        raise RuntimeError("something no one expected\non two lines")
+
+    monkeypatch.setattr(echolab.echofile, "open", broken)
+    assert main(["info", sample("synthetic-mmode.dcm")]) == 1
+    line = _one_error_line(capsys.readouterr().err)
+    assert "unexpected RuntimeError: something no one expected on two lines" in line and "--debug" in line
+    assert main(["--debug", "info", sample("synthetic-mmode.dcm")]) == 1
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_missing_file_from_a_fresh_process(tmp_path: Path) -> None:
+    """What a user sees: one line and status 2, from the installed entry point's module."""
+    done = subprocess.run(
+        [sys.executable, "-m", "echolab.cli", "info", str(tmp_path / "missing.dcm")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and done.stdout == ""
+    assert _one_error_line(done.stderr) == (
+        f"echolab: error: {tmp_path / 'missing.dcm'}: no such file; give the path of a DICOM file"
+    )
 
 
 def test_scan_prints_and_writes_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,18 +120,39 @@ def test_scan_prints_and_writes_csv(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert [r["path"] for r in rows] == ["a.dcm", "b", "c.dcm"] and rows[1]["region_kinds"] == "2D;M-mode"
 
 
+def test_scan_and_info_show_problems(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    cine = Path(package_file("color3d_jpeg_baseline.dcm")).read_bytes()  # 120 JPEG frames
+    (folder / "whole.dcm").write_bytes(cine)
+    (folder / "cut.dcm").write_bytes(cine[: len(cine) // 2])
+    assert main(["scan", str(folder), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    table, details = out.split("\n\n")[:2]
+    assert "problems" in table.splitlines()[0]
+    assert [line.split()[-1] for line in table.splitlines()[2:]] == ["truncated-pixel-data", "2D"]
+    assert details.startswith("cut.dcm: truncated-pixel-data: (7FE0,0010) Pixel Data holds ")
+    assert out.rstrip().endswith("2 DICOM file(s), 0 unreadable, 1 with problems")
+    assert main(["info", str(folder / "cut.dcm")]) == 0
+    assert "\nproblem: truncated-pixel-data: (7FE0,0010) Pixel Data holds " in capsys.readouterr().out
+
+
 def test_convert_command_reports_failures_in_its_exit_status(tmp_path: Path) -> None:
     """Run as users do, in a fresh process with its own local Dask cluster."""
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(sample("synthetic-doppler.dcm"), folder / "good.dcm")
     (folder / "bad.dcm").write_bytes(Path(sample("synthetic-mmode.dcm")).read_bytes()[:1000])
+    cine = Path(package_file("color3d_jpeg_baseline.dcm")).read_bytes()
+    (folder / "cut.dcm").write_bytes(cine[: len(cine) // 2])
     store = tmp_path / "out.zarr"
     command = [sys.executable, "-m", "echolab.cli", "convert", str(folder), str(store), "--workers", "1"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
-    assert "1 converted, 0 already in" in done.stdout and "1 failed" in done.stdout
+    assert "2 converted (1 with problems), 0 already in" in done.stdout and "1 failed" in done.stdout
     assert "failed: " in done.stderr and "bad.dcm" in done.stderr and "Traceback" not in done.stderr
+    assert f"problem: {folder / 'cut.dcm'}: truncated-pixel-data: (7FE0,0010) Pixel Data holds " in done.stderr
+    assert "8787" not in done.stderr and "Warning" not in done.stderr  # port 8787 is held (conftest)
     good_only = subprocess.run(
         [*command[:4], str(folder / "good.dcm"), str(store)], capture_output=True, text=True, timeout=300
     )
@@ -77,8 +165,3 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["convert", sample("synthetic-mmode.dcm"), str(tmp_path / "file.zarr")]) == 2
     with pytest.raises(SystemExit):
         main(["frobnicate"])
-
-
-def test_browse_refuses_a_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["browse", str(tmp_path / "missing"), "--no-browser"]) == 1
-    assert "missing: not a folder" in capsys.readouterr().err

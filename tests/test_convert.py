@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import socket
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,18 +15,16 @@ import xarray as xr
 from pydicom.encaps import encapsulate
 
 import echolab
-from echolab.convert import convert, convert_file, group_exists, open_archive, scratch_dir
+from echolab.convert import convert, convert_file, group_exists, local_cluster, open_archive, scratch_dir
 from echolab.data import sample
 
-from .conftest import package_file
+from .conftest import BUSY_PORT, SHARED, package_file
 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
-    distributed = pytest.importorskip("dask.distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
-    ) as local:
+    pytest.importorskip("dask.distributed")
+    with local_cluster(2) as local:
         yield local.scheduler_address
 
 
@@ -124,3 +124,65 @@ def test_duplicate_uids_keep_the_first_file_in_path_order(cluster: str, tmp_path
     results = convert([str(folder)], tmp_path / "dups.zarr", scheduler=cluster, progress=False)
     assert [r.status for r in results] == ["converted", "skipped"]
     assert results[1].reason == "same (0008,0018) SOP Instance UID as a.dcm, which holds the group"
+
+
+def _port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def test_a_local_cluster_needs_no_fixed_port_and_prints_nothing(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Port 8787 is held for the whole session (conftest.busy_port_8787), as a Jupyter server or
+    another Dask dashboard would hold it: the cluster convert starts must neither need it nor
+    say anything about it on stderr."""
+    assert not _port_is_free("127.0.0.1", BUSY_PORT)
+    capfd.readouterr()
+    with warnings.catch_warnings(record=True) as caught:  # pytest would otherwise keep them off stderr
+        warnings.simplefilter("always")
+        results = convert([sample("synthetic-mmode.dcm")], tmp_path / "quiet.zarr", workers=1, progress=False)
+    assert [r.status for r in results] == ["converted"]
+    assert [str(w.message) for w in caught] == []
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def test_a_cine_cut_short_converts_its_whole_frames_and_says_so(cluster: str, tmp_path: Path) -> None:
+    """`head -c 400000 godicom__I_000031.dcm` (64 frames promised, the cut inside frame 10) and a
+    package cine cut in half: the archive holds the whole frames and its attrs say how many."""
+    folder = tmp_path / "cut"
+    folder.mkdir()
+    cine = Path(package_file("color3d_jpeg_baseline.dcm")).read_bytes()  # 120 frames
+    (folder / "package-half.dcm").write_bytes(cine[: len(cine) // 2])
+    expected = {"package-half.dcm": (120, package_file("color3d_jpeg_baseline.dcm"))}
+    if (SHARED / "godicom__I_000031.dcm").is_file():
+        godicom = str(SHARED / "godicom__I_000031.dcm")
+        (folder / "godicom-400000.dcm").write_bytes(Path(godicom).read_bytes()[:400_000])
+        expected["godicom-400000.dcm"] = (64, godicom)
+    store = tmp_path / "cut.zarr"
+    results = {Path(r.path).name: r for r in convert([str(folder)], store, scheduler=cluster, progress=False)}
+    archive = open_archive(store)
+    held = {}
+    for name, (promised, complete) in expected.items():
+        result = results[name]
+        assert result.status == "converted" and [p.rule for p in result.problems] == ["truncated-pixel-data"]
+        group = archive[result.group]  # type: ignore[index]
+        image = group["image"].to_dataset()["image"]
+        whole = sum(1 for o, n in echolab.open(complete).pixels.spans or () if o + n <= (folder / name).stat().st_size)
+        assert image.sizes["time"] == whole < promised
+        assert group.attrs["number_of_frames"] == whole
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", echolab.EcholabWarning)
+            engine = xr.open_dataset(folder / name, engine="echolab")  # the same attrs without an archive
+        assert engine.attrs["number_of_frames"] == engine.sizes["time"] == whole
+        assert group.attrs["header_number_of_frames"] == promised
+        assert group.attrs["problems"] == str(result.problems[0])
+        original = echolab.open(complete).image()
+        np.testing.assert_array_equal(image[whole - 1].values, original[whole - 1].values)  # the last one is whole
+        held[name] = whole
+    assert held.get("godicom-400000.dcm", 9) == 9

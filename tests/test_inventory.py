@@ -6,13 +6,17 @@ import csv
 import shutil
 from pathlib import Path
 
+import pydicom
 import pytest
 
+import echolab
 from echolab.data import sample
+from echolab.header import read_header
 from echolab.inventory import find_files, inventory_row, scan, write_csv
 from echolab.pixels import PixelSource
 
-from .conftest import SHARED, manifest, package_file
+from .conftest import SHARED, UNDECODABLE, manifest, package_file, shared_file
+from .make import write_file
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +80,133 @@ def test_csv_has_one_line_per_file_and_no_identifiers(tmp_path: Path) -> None:
     by_name = {line["path"]: line for line in lines}
     assert by_name["godicom__I_000038.dcm"]["region_kinds"] == "2D;colour flow;spectral Doppler"
     assert by_name["dcm4che__will-jxl.dcm"]["error"] == ""  # headers only: an undecodable syntax still scans
+    assert by_name["dcm4che__will-jxl.dcm"]["problems"].startswith("no-decoder: no decoder exists for (0002,0010)")
+    assert {name for name, line in by_name.items() if line["problems"]} == UNDECODABLE
 
 
 def test_missing_file_is_a_row_not_an_exception(tmp_path: Path) -> None:
     row = inventory_row(str(tmp_path / "gone.dcm"))
     assert row.error.startswith("cannot read the file")
+
+
+def _refuse_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("scan decoded pixels")
+
+    monkeypatch.setattr(PixelSource, "decode_frame", refuse)
+    monkeypatch.setattr(PixelSource, "read", refuse)
+
+
+def _rules(row: object) -> list[str]:
+    return [problem.rule for problem in row.problems]  # type: ignore[attr-defined]
+
+
+def _whole_frames_before(path: str, cut: int) -> int:
+    """Frames of the complete file whose bytes all lie before ``cut`` (from its offset table)."""
+    spans = echolab.open(path).pixels.spans
+    assert spans is not None
+    return sum(1 for offset, length in spans if offset + length <= cut)
+
+
+def test_a_cine_cut_short_is_flagged_from_its_headers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`head -c 400000 godicom__I_000031.dcm`: 64 frames promised, the cut inside frame 10."""
+    source = shared_file("godicom__I_000031.dcm")
+    whole = _whole_frames_before(source, 400_000)
+    assert whole == 9
+    (tmp_path / "half.dcm").write_bytes(Path(source).read_bytes()[:400_000])
+    (tmp_path / "header-only.dcm").write_bytes(Path(source).read_bytes()[:3000])
+    _refuse_decoding(monkeypatch)
+    rows = {row.path: row for row in scan([str(tmp_path)], workers=1)}
+    half, header_only = rows["half.dcm"], rows["header-only.dcm"]
+    assert half.error == "" and half.frames == 64 and _rules(half) == ["truncated-pixel-data"]
+    assert str(half.problems[0]).startswith(
+        f"truncated-pixel-data: (7FE0,0010) Pixel Data holds {whole} of 64 frames ((0028,0008) Number of Frames)"
+    )
+    assert "400000" in half.problems[0].message
+    assert header_only.error == "" and _rules(header_only) == ["no-pixel-data"]
+    assert "3000" in header_only.problems[0].message
+
+
+def test_a_syntax_no_installed_package_decodes_is_flagged(monkeypatch: pytest.MonkeyPatch) -> None:
+    path = shared_file("dcm4che__will-jxl.dcm")
+    _refuse_decoding(monkeypatch)
+    row = inventory_row(path)
+    assert row.error == "" and _rules(row) == ["no-decoder"]
+    assert "(0002,0010) Transfer Syntax UID = 1.2.840.10008.1.2.4.1" in row.problems[0].message
+
+
+@pytest.fixture(scope="module")
+def short_of_their_headers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Package files cut short or promising more frames than they hold, and a healthy one."""
+    root = tmp_path_factory.mktemp("short")
+    cine = Path(package_file("color3d_jpeg_baseline.dcm")).read_bytes()  # 120 JPEG frames
+    (root / "healthy.dcm").write_bytes(cine)
+    (root / "jpeg-half.dcm").write_bytes(cine[: len(cine) // 2])
+    pixel_start = read_header(root / "healthy.dcm").pixel_element
+    assert pixel_start is not None
+    (root / "jpeg-header-only.dcm").write_bytes(cine[: pixel_start.value_offset - 12])  # before the (7FE0,0010) tag
+    native = Path(package_file("OBXXXX1A_2frame.dcm")).read_bytes()  # 2 native frames
+    (root / "native-cut.dcm").write_bytes(native[:-1000])
+    promising = write_file(root / "native-promising.dcm", rows=48, columns=64, frames=2)
+    ds = pydicom.dcmread(promising)
+    ds.NumberOfFrames = 50  # the two frames are complete; the header promises 48 more
+    ds.save_as(promising)
+    return root
+
+
+def test_frames_short_of_the_header_are_flagged(short_of_their_headers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = short_of_their_headers
+    _refuse_decoding(monkeypatch)
+    rows = {row.path: row for row in scan([str(root)], workers=1)}
+    assert {path: _rules(row) for path, row in rows.items()} == {
+        "healthy.dcm": [],
+        "jpeg-half.dcm": ["truncated-pixel-data"],
+        "jpeg-header-only.dcm": ["no-pixel-data"],
+        "native-cut.dcm": ["truncated-pixel-data"],
+        "native-promising.dcm": ["missing-frames"],
+    }
+    half = _whole_frames_before(str(root / "healthy.dcm"), (root / "jpeg-half.dcm").stat().st_size)
+    assert f"holds {half} of 120 frames" in rows["jpeg-half.dcm"].problems[0].message
+    assert "holds 1 of 2 frames" in rows["native-cut.dcm"].problems[0].message
+    assert "holds 2 of 50 frames" in rows["native-promising.dcm"].problems[0].message
+    assert all(not row.error for row in rows.values())
+    # the CSV column: "rule: message", several joined by " | "
+    write_csv(rows.values(), root.parent / "short.csv")
+    with (root.parent / "short.csv").open() as handle:
+        by_path = {line["path"]: line for line in csv.DictReader(handle)}
+    assert by_path["native-cut.dcm"]["problems"] == str(rows["native-cut.dcm"].problems[0])
+    assert by_path["healthy.dcm"]["problems"] == ""
+
+
+def test_a_frame_cut_in_half_is_not_a_frame(short_of_their_headers: Path) -> None:
+    """The frames the image offers after a cut are the whole ones: the first and last decode."""
+    import warnings
+
+    root = short_of_their_headers
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", echolab.EcholabWarning)
+        image = echolab.open(root / "jpeg-half.dcm").image()
+    cut = (root / "jpeg-half.dcm").stat().st_size
+    assert image.sizes["time"] == _whole_frames_before(str(root / "healthy.dcm"), cut)
+    complete = echolab.open(root / "healthy.dcm").image()
+    last = image.sizes["time"] - 1
+    assert (image[last].values == complete[last].values).all()
+
+
+@pytest.mark.parametrize("has_bot", [True, False])
+def test_a_single_frame_cut_anywhere_has_no_whole_frame(tmp_path: Path, has_bot: bool) -> None:
+    """One frame in two fragments, cut after the first: that fragment alone is not the frame."""
+    from pydicom.encaps import encapsulate
+
+    ds = pydicom.dcmread(package_file("JPGLosslessP14SV1_1s_1f_8b.dcm"))
+    frame = next(pydicom.encaps.generate_frames(ds.PixelData, number_of_frames=1))
+    ds.PixelData = encapsulate([frame], fragments_per_frame=2, has_bot=has_bot)
+    ds.save_as(tmp_path / "whole.dcm")
+    data = (tmp_path / "whole.dcm").read_bytes()
+    (tmp_path / "cut.dcm").write_bytes(data[: data.rindex(b"\xfe\xff\x00\xe0")])  # before the second item
+    assert _rules(inventory_row(str(tmp_path / "whole.dcm"))) == []
+    row = inventory_row(str(tmp_path / "cut.dcm"))
+    assert _rules(row) == ["truncated-pixel-data"] and "holds 0 of 1 frame " in row.problems[0].message
+    no_frame = r"cut.dcm: not one whole frame: \(7FE0,0010\) Pixel Data"
+    with pytest.raises(echolab.PixelDataError, match=no_frame), pytest.warns(echolab.PixelDataWarning):
+        echolab.open(tmp_path / "cut.dcm").image()
