@@ -24,6 +24,7 @@ __all__ = [
     "PixelDataWarning",
     "CalibrationWarning",
     "MeasurementError",
+    "GeometryError",
 ]
 
 
@@ -79,6 +80,10 @@ class RegionIndexError(RegionError, IndexError):
 
 class MeasurementError(EcholabError):
     """A measurement cannot be made as asked (mixed units, uncalibrated axis, point outside the region)."""
+
+
+class GeometryError(EcholabError):
+    """A region's scan-area geometry cannot be estimated (not a 2D region, or no scan area in its pixels)."""
 
 
 class EcholabWarning(UserWarning):
