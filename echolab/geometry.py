@@ -110,8 +110,9 @@ class Sector:
         0, from its calibration; None when the axes are not calibrated.
     header_agrees
         True when the header's depth 0 falls at the apex or at the probe face (within 3 pixels or
-        2 % of the region's height) and, when the header's lateral 0 lies inside the scan area's
-        width, on the centre line too; False otherwise; None without a calibrated header.
+        2 % of the region's height, whichever is larger) and, when the header's lateral 0 lies
+        inside the scan area's width, on the centre line too (same tolerance on the width); False
+        otherwise (``notes`` says where the header puts them); None without a calibrated header.
     notes
         What the estimate noticed: header disagreement, edges clipped by the region box, ...
     mask

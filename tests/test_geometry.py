@@ -12,7 +12,7 @@ import xarray as xr
 import echolab
 from echolab.geometry import Sector, estimate_sector, to_polar
 
-from .conftest import package_file, shared_file
+from .conftest import UNDECODABLE, package_file, shared_file, shared_params
 from .scan_areas import CURVED, LINEAR, PHASED, ScanArea, doppler_strip_dataset, scan_area_dataset
 
 AREAS = {"phased": PHASED, "curved": CURVED, "linear": LINEAR}
@@ -296,3 +296,26 @@ def test_ge_voluson_depth_origin_outside_the_scan_area() -> None:
     assert sector.header_agrees is False
     assert any("depth 0 at image row 816.0" in note for note in sector.notes)
     assert sum(sector.angle_range) == pytest.approx(0, abs=2)
+
+
+@pytest.mark.parametrize("row", shared_params())
+def test_every_real_2d_region_gives_a_sector_or_a_geometry_error(row: dict[str, str]) -> None:
+    """No crash on any shared file: a Sector whose mask covers the region, or a GeometryError saying why."""
+    f = _open_quiet(shared_file(row["filename"]))
+    for region in f.regions:
+        if region.kind not in (echolab.RegionKind.TWO_D, echolab.RegionKind.COLOUR_FLOW) or not region.usable:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", echolab.EcholabWarning)
+            try:
+                sector = f.sector(region.index, frames=4)
+            except echolab.GeometryError as exc:
+                assert f"region {region.index}" in str(exc) and row["filename"] in str(exc)
+                continue
+            except echolab.PixelDataError:
+                assert row["filename"] in UNDECODABLE
+                continue
+        assert sector.mask.shape == region.shape
+        assert 0.0 <= sector.confidence <= 1.0
+        assert sector.radius_range[0] < sector.radius_range[1]
+        assert len(sector.frames) <= 4
