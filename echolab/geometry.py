@@ -17,10 +17,15 @@ How the scan area is found
    removes them, then the largest connected component is kept and its holes (dark cavities) filled.
 4. The side edges are fitted by robust (RANSAC, then least-squares) straight lines to the leftmost
    and rightmost scan-area pixel of each row, in physical units (cm, so that non-square pixels
-   give true angles). Edges that meet above make a sector: their intersection is the apex, their
-   directions the angles. Parallel edges make a linear scan area.
-5. Near and far radii are the median over angles of the nearest and farthest scan-area pixel from
-   the apex (of the top and bottom rows for a linear area).
+   give true angles); up to three straight pieces per side. Slanted edges opening downwards make a
+   sector: their intersection is the apex, their directions the angles; a vertical piece below a
+   slanted edge is a display cut (HP draws its sectors so). Edges within 6° of vertical make a
+   linear scan area. Rows where the area touches the region's border are not edges (clipping).
+   When only one side edge lies inside the region, the apex is placed on it at the centre of the
+   far arc (or of the near arc), fitted by least squares.
+5. Near and far radii are the median over angle bins of the nearest and farthest scan-area pixel
+   from the apex, leaving out bins that end on the region's border or a cut (the top and bottom
+   rows for a linear area). What was clipped is said in ``Sector.notes``.
 
 The result is cross-checked against the header: the image point where the region's depth and
 lateral coordinates are 0 (``Sector.header_origin``) should be the apex of a phased array, or the
@@ -51,9 +56,6 @@ __all__ = ["Sector", "estimate_sector", "to_polar"]
 
 #: Region kinds (attr ``region_kind``) that hold a 2D scan area.
 SCAN_KINDS = ("2D", "colour flow")
-
-#: Side edges closer than this to parallel (degrees) make a linear scan area.
-_PARALLEL_DEGREES = 2.0
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
