@@ -2,7 +2,8 @@
 
 Analysis lives in submodules imported on demand: :mod:`echolab.measure` (calibrated points,
 distances, times, velocities), :mod:`echolab.doppler`, :mod:`echolab.mmode`, :mod:`echolab.traces`,
-and :mod:`echolab.synthetic` / :mod:`echolab.data` for sample files.
+:mod:`echolab.geometry` (the scan area of a 2D region: apex, angles, mask, polar resampling) and
+:mod:`echolab.synthetic` / :mod:`echolab.data` for sample files.
 """
 
 from .codes import DataType, PhysicalUnits, RegionKind, SpatialFormat
@@ -11,6 +12,7 @@ from .errors import (
     CalibrationWarning,
     EcholabError,
     EcholabWarning,
+    GeometryError,
     InvalidHeaderError,
     MeasurementError,
     MissingDecoderError,
@@ -23,6 +25,7 @@ from .errors import (
     TimingWarning,
     UncalibratedAxisWarning,
 )
+from .geometry import Sector
 from .regions import Axis, Region
 
 __version__ = "0.1.0"
@@ -44,6 +47,8 @@ __all__ = [
     "RegionError",
     "RegionIndexError",
     "MeasurementError",
+    "GeometryError",
+    "Sector",
     "EcholabWarning",
     "RegionClippedWarning",
     "UncalibratedAxisWarning",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import os
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pydicom.uid as uids
@@ -15,9 +15,10 @@ import xarray as xr
 from pydicom.dataset import Dataset
 
 from .arrays import doppler_positive_direction, file_attrs, image_dataarray, region_dataarray
-from .codes import DataType, SpatialFormat
+from .codes import DataType, RegionKind, SpatialFormat
 from .errors import (
     CalibrationWarning,
+    GeometryError,
     InvalidHeaderError,
     PixelDataError,
     RegionClippedWarning,
@@ -30,6 +31,9 @@ from .pixels import FrameArray, PixelSource, lazy_variable_data, pixel_source
 from .problems import Problem, frames_problem, pixel_problems
 from .regions import Region, parse_regions
 from .timing import FrameTiming, frame_timing
+
+if TYPE_CHECKING:
+    from .geometry import Sector
 
 __all__ = ["EchoFile", "open"]
 
@@ -228,6 +232,33 @@ class EchoFile:
         for kind, note in region.notes:
             warnings.warn(f"{self._header.name}: region {region.index}: {note}", _NOTE_WARNINGS[kind], stacklevel=3)
         return region_dataarray(region, self.pixels, self.timing, self.attrs, wrap)
+
+    def sector(self, index: int, *, frames: int | Sequence[int] = 16) -> Sector:
+        """The scan area of 2D region ``index``, estimated from its pixels (see :mod:`echolab.geometry`).
+
+        Parameters
+        ----------
+        index
+            Item of (0018,6011), a 2D (tissue or colour-flow) region.
+        frames
+            How many frames to decode, spread over the cine (default 16), or their positions.
+
+        Raises
+        ------
+        GeometryError
+            When the region is not 2D or its pixels hold no scan area (the message says why).
+        """
+        from .geometry import estimate_sector
+
+        if isinstance(index, (int, np.integer)) and -len(self.regions) <= index < len(self.regions):
+            region = self.regions[index]
+            if region.kind not in (RegionKind.TWO_D, RegionKind.COLOUR_FLOW):
+                raise GeometryError(
+                    f"region {region.index} is {region.kind.value} ({region.spatial_format_name} / "
+                    f"{region.data_type_name}), not a 2D scan area",
+                    self.source,
+                )
+        return estimate_sector(self.region(index), frames=frames)
 
     def image(self, *, chunks: int | Mapping[str, int] | str | None = None) -> xr.DataArray:
         """Whole frames as a lazy DataArray, dims ``("time", "row", "column"[, "channel"])``."""

@@ -29,6 +29,7 @@ __all__ = [
     "MissingDependencyError",
     "missing_dependency",
     "require",
+    "GeometryError",
 ]
 
 
@@ -112,6 +113,10 @@ def require(module: str, *, extra: str, purpose: str) -> ModuleType:
         return importlib.import_module(module)
     except ModuleNotFoundError as exc:
         raise missing_dependency(exc, extra=extra, purpose=purpose) from exc
+
+
+class GeometryError(EcholabError):
+    """A region's scan-area geometry cannot be estimated (not a 2D region, or no scan area in its pixels)."""
 
 
 class EcholabWarning(UserWarning):
