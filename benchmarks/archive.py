@@ -34,8 +34,8 @@ from dask.distributed import Client
 from pydicom.data import get_testdata_file
 
 from echolab.convert import convert, local_cluster
-from echolab.header import looks_like_dicom
 from echolab.inventory import scan
+from echolab.reading.header import looks_like_dicom
 
 REPO = Path(__file__).resolve().parents[1]
 SCAN_GOAL, CONVERT_GOAL = 0.8, 1.7

@@ -26,7 +26,7 @@ from .errors import (
     UncalibratedAxisWarning,
 )
 from .geometry import Sector
-from .regions import Axis, Region
+from .reading.regions import Axis, Region
 
 __version__ = "0.1.0"
 

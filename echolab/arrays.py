@@ -1,28 +1,105 @@
-"""Building labelled DataArrays: one per region in physical coordinates, and the whole image.
+"""Labelled DataArrays over the frame source: one per region in physical coordinates, and the image.
 
-The data stay lazy (:class:`~echolab.pixels.FrameArray`); only coordinates and attrs are built
-here. Attrs pass through :func:`~echolab.conventions.netcdf_safe_attrs` so every array can be
-written to netCDF or Zarr as it is.
+:class:`FrameArray` is the lazy xarray ``BackendArray`` over a file's frames (OUTER indexing:
+any set of frames decodes exactly those frames). The builders put it, wrapped once in a
+``LazilyIndexedArray``, into a DataArray with coordinates and attrs; that is what the xarray
+engine hands to xarray, which adds its own caching. :func:`cached` adds the same caching for
+arrays users get from :meth:`EchoFile.region` — the data are wrapped once, at the end, as
+rioxarray does. Attrs pass through :func:`~echolab.conventions.netcdf_safe_attrs` so every
+array can be written to netCDF or Zarr as it is.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import xarray as xr
+from xarray.backends import BackendArray
+from xarray.core import indexing
 
 from .codes import RegionKind
 from .conventions import netcdf_safe_attrs, region_long_name, time_attrs
-from .pixels import FrameArray, PixelSource, lazy_variable_data
-from .regions import Axis, Region
-from .timing import FrameTiming
+from .reading.frame_source import PixelSource
+from .reading.regions import Axis, Region
+from .reading.timing import FrameTiming
 
-__all__ = ["region_dataarray", "image_dataarray", "region_attrs", "doppler_positive_direction"]
+__all__ = ["FrameArray", "region_dataarray", "image_dataarray", "cached", "region_attrs", "doppler_positive_direction"]
 
 CHANNELS = ("R", "G", "B")
+
+
+class FrameArray(BackendArray):
+    """Lazy ``(time, rows, columns[, channel])`` frames of the whole image or one region box.
+
+    Parameters
+    ----------
+    pixels
+        The file's :class:`PixelSource`.
+    box
+        Inclusive (x0, y0, x1, y1) image pixel box to crop every frame to; None for the image.
+    """
+
+    def __init__(self, pixels: PixelSource, box: tuple[int, int, int, int] | None = None) -> None:
+        self.pixels = pixels
+        x0, y0, x1, y1 = box if box is not None else (0, 0, pixels.fmt.columns - 1, pixels.fmt.rows - 1)
+        self.box = (x0, y0, x1, y1)
+        self.shape = (pixels.number_of_frames, y1 - y0 + 1, x1 - x0 + 1) + pixels.frame_shape[2:]
+        self.dtype = pixels.fmt.dtype
+
+    def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
+        # OUTER indexing: a list of frames reaches _raw_indexing_method as it is, so that exactly
+        # those frames are decoded (BASIC would turn [3, 597] into the slice 3..597)
+        values: np.ndarray = indexing.explicit_indexing_adapter(
+            key, self.shape, indexing.IndexingSupport.OUTER, self._raw_indexing_method
+        )
+        return values
+
+    def _raw_indexing_method(self, key: tuple[int | slice | np.ndarray, ...]) -> np.ndarray:
+        key = tuple(key) + (slice(None),) * (len(self.shape) - len(key))
+        time_key, row_key, column_key = key[:3]
+        frames = _positions(time_key, self.shape[0])
+        rows = _positions(row_key, self.shape[1])
+        columns = _positions(column_key, self.shape[2])
+        x0, y0 = self.box[0], self.box[1]
+        if not frames or not rows or not columns:
+            data = np.empty((len(frames), len(rows), len(columns)) + self.shape[3:], self.dtype)
+        else:
+            distinct = sorted(set(frames))  # each frame decoded once, however often it is asked for
+            row_lo, row_hi = min(rows), max(rows)
+            col_lo, col_hi = min(columns), max(columns)
+            data = self.pixels.read(distinct, slice(y0 + row_lo, y0 + row_hi + 1), slice(x0 + col_lo, x0 + col_hi + 1))
+            if distinct != frames:
+                data = np.take(data, np.searchsorted(distinct, frames), axis=0)
+            data = _subselect(data, rows, row_lo, 1)
+            data = _subselect(data, columns, col_lo, 2)
+        result_key = tuple(0 if isinstance(k, (int, np.integer)) else slice(None) for k in key[:3])
+        return data[result_key + tuple(key[3:])]
+
+
+def _positions(key: int | np.integer | slice | np.ndarray, size: int) -> list[int]:
+    """The non-negative positions an outer-indexing key selects along an axis of ``size``."""
+    if isinstance(key, slice):
+        return list(range(size)[key])
+    indices = np.atleast_1d(np.asarray(key, dtype=np.int64))
+    return [int(i) for i in np.where(indices < 0, indices + size, indices)]
+
+
+def _subselect(data: np.ndarray, positions: list[int], low: int, axis: int) -> np.ndarray:
+    relative = [p - low for p in positions]
+    if relative == list(range(relative[0], relative[0] + len(relative))):
+        return data[(slice(None),) * axis + (slice(relative[0], relative[0] + len(relative)),)]
+    return np.take(data, relative, axis=axis)
+
+
+def cached(array: xr.DataArray) -> xr.DataArray:
+    """``array`` with its lazy data wrapped as xarray's own backends wrap theirs: copy-on-write,
+    and kept in memory once loaded (a second ``.values`` decodes nothing)."""
+    data = array.variable._data
+    protected = indexing.MemoryCachedArray(indexing.CopyOnWriteArray(data))
+    variable = xr.Variable(array.dims, protected, attrs=array.attrs, encoding=array.encoding)
+    return xr.DataArray(variable, coords=array.coords, name=array.name)
 
 
 def _time_coords(timing: FrameTiming, frames: int) -> dict[str, Any]:
@@ -92,13 +169,8 @@ def region_dataarray(
     pixels: PixelSource,
     timing: FrameTiming,
     file_attrs: dict[str, Any],
-    wrap: Callable[[FrameArray], Any] = lazy_variable_data,
 ) -> xr.DataArray:
-    """A lazy DataArray of one usable region: dims (time, y, x[, channel]).
-
-    ``wrap`` turns the :class:`FrameArray` into the variable's data: cached and copy-on-write for
-    users, a bare ``LazilyIndexedArray`` for the xarray backend (xarray adds its own wrappers).
-    """
+    """A lazy DataArray of one usable region: dims (time, y, x[, channel]), not yet :func:`cached`."""
     assert region.clipped_box is not None and region.x is not None and region.y is not None
     x0, y0, x1, y1 = region.clipped_box
     array = FrameArray(pixels, region.clipped_box)
@@ -112,7 +184,7 @@ def region_dataarray(
     attrs["long_name"] = region_long_name(region.kind, region.data_type_name)
     if region.flags.scrolling.name.startswith("SWEEPING"):
         attrs["comment"] = "sweeping region: its time axis wraps inside the region and is not monotonic"
-    variable = xr.Variable(dims, wrap(array), attrs=netcdf_safe_attrs(attrs))
+    variable = xr.Variable(dims, indexing.LazilyIndexedArray(array), attrs=netcdf_safe_attrs(attrs))
     return xr.DataArray(variable, coords=coords, name=f"region_{region.index}")
 
 
@@ -120,9 +192,9 @@ def image_dataarray(
     pixels: PixelSource,
     timing: FrameTiming,
     file_attrs: dict[str, Any],
-    wrap: Callable[[FrameArray], Any] = lazy_variable_data,
 ) -> xr.DataArray:
-    """A lazy DataArray of whole frames in pixel coordinates: dims (time, row, column[, channel])."""
+    """A lazy DataArray of whole frames in pixel coordinates: dims (time, row, column[, channel]),
+    not yet :func:`cached`."""
     array = FrameArray(pixels)
     dims: tuple[str, ...] = ("time", "row", "column") + (("channel",) if pixels.fmt.is_colour else ())
     coords = _time_coords(timing, array.shape[0])
@@ -135,7 +207,7 @@ def image_dataarray(
     if pixels.fmt.is_colour:
         coords["channel"] = ("channel", np.array(CHANNELS, dtype=object))  # vlen strings: specified in Zarr v3
     attrs = {**file_attrs, "long_name": "pixel value"}
-    variable = xr.Variable(dims, wrap(array), attrs=netcdf_safe_attrs(attrs))
+    variable = xr.Variable(dims, indexing.LazilyIndexedArray(array), attrs=netcdf_safe_attrs(attrs))
     return xr.DataArray(variable, coords=coords, name="image")
 
 
@@ -151,7 +223,7 @@ def file_attrs(
     return {
         "sop_instance_uid": sop_instance_uid,
         "source_file": os.path.basename(source) if source else None,
-        "timing_source": timing.source,
+        "timing_source": timing.source.value,
         "transfer_syntax_uid": transfer_syntax_uid,
         "photometric_interpretation": photometric_interpretation,
     }

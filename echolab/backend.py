@@ -12,11 +12,10 @@ from typing import Any
 
 import xarray as xr
 from xarray.backends import BackendEntrypoint
-from xarray.core import indexing
 
 from .datasets import file_dataset, file_datatree
 from .echofile import open as open_file
-from .header import looks_like_dicom
+from .reading.header import looks_like_dicom
 
 
 class EcholabBackendEntrypoint(BackendEntrypoint):
@@ -35,14 +34,14 @@ class EcholabBackendEntrypoint(BackendEntrypoint):
         keep_identifiers: bool = False,
     ) -> xr.Dataset:
         f = open_file(filename_or_obj)
-        dataset = file_dataset(f, group or "image", keep_identifiers=keep_identifiers, wrap=indexing.LazilyIndexedArray)
+        dataset = file_dataset(f, group or "image", keep_identifiers=keep_identifiers, cache=False)
         return dataset.drop_vars(drop_variables or [], errors="ignore")
 
     def open_datatree(
         self, filename_or_obj: Any, *, drop_variables: Any = None, keep_identifiers: bool = False, **kwargs: Any
     ) -> xr.DataTree:
         f = open_file(filename_or_obj)
-        return file_datatree(f, keep_identifiers=keep_identifiers, wrap=indexing.LazilyIndexedArray)
+        return file_datatree(f, keep_identifiers=keep_identifiers, cache=False)
 
     def open_groups_as_dict(
         self, filename_or_obj: Any, *, drop_variables: Any = None, keep_identifiers: bool = False, **kwargs: Any

@@ -1,7 +1,10 @@
-"""Enumerations of the US Region Calibration Module (DICOM PS3.3 C.8.5.5).
+"""Enumerations: the US Region Calibration Module's (DICOM PS3.3 C.8.5.5) and echolab's own.
 
-One :class:`enum.Enum` per DICOM enumeration, in the style of highdicom. Names are what users
-see in attrs and tables; values are the codes stored in the file.
+One :class:`enum.Enum` per DICOM enumeration, in the style of highdicom: names are what users
+see in attrs and tables; values are the codes stored in the file. Below them, the value sets
+echolab itself names — the kind of a region, where frame times and frame positions come from,
+the notes a region item can carry — each one :class:`enum.Enum` with one spelling.
+(0028,0004) Photometric Interpretation uses pydicom's own enumeration.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ __all__ = [
     "ScrollingMode",
     "RegionFlags",
     "RegionKind",
+    "TimingSource",
+    "FrameLocation",
+    "RegionNote",
 ]
 
 
@@ -223,7 +229,7 @@ class RegionKind(enum.Enum):
     """
 
     TWO_D = "2D"
-    COLOUR_FLOW = "colour flow"
+    COLOR_FLOW = "colour flow"
     M_MODE = "M-mode"
     SPECTRAL_DOPPLER = "spectral Doppler"
     TRACE = "trace"
@@ -246,7 +252,7 @@ class RegionKind(enum.Enum):
         if spatial_format is SpatialFormat.WAVEFORM or (data_type is not None and data_type.is_trace):
             return cls.TRACE
         if spatial_format is SpatialFormat.TWO_D:
-            return cls.COLOUR_FLOW if data_type is DataType.COLOR_FLOW else cls.TWO_D
+            return cls.COLOR_FLOW if data_type is DataType.COLOR_FLOW else cls.TWO_D
         if spatial_format is SpatialFormat.GRAPHICS:
             return cls.GRAPHICS
         return cls.OTHER
@@ -255,3 +261,45 @@ class RegionKind(enum.Enum):
     def is_strip(self) -> bool:
         """True for kinds whose x axis is time sweeping across the region (M-mode, Doppler, traces)."""
         return self in (RegionKind.M_MODE, RegionKind.SPECTRAL_DOPPLER, RegionKind.TRACE)
+
+    @property
+    def is_two_d(self) -> bool:
+        """True for 2D images: tissue and colour flow (x is lateral distance, y depth)."""
+        return self in (RegionKind.TWO_D, RegionKind.COLOR_FLOW)
+
+
+class _Named(str, enum.Enum):
+    """A string enumeration whose ``str()`` and format are its value (as written in attrs)."""
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self.value), spec)
+
+
+class TimingSource(_Named):
+    """Where the frame times come from (the ``timing_source`` attr), in order of precedence after
+    (0028,0009) Frame Increment Pointer."""
+
+    FRAME_TIME_VECTOR = "(0018,1065) Frame Time Vector"
+    FRAME_TIME = "(0018,1063) Frame Time"
+    CINE_RATE = "(0018,0040) Cine Rate"
+    RECOMMENDED_DISPLAY_FRAME_RATE = "(0008,2144) Recommended Display Frame Rate"
+    NONE = "none"
+
+
+class FrameLocation(_Named):
+    """How the frames of encapsulated pixel data were found."""
+
+    EXTENDED_OFFSET_TABLE = "extended offset table"
+    BASIC_OFFSET_TABLE = "basic offset table"
+    FRAGMENT_SCAN = "fragment scan"
+
+
+class RegionNote(enum.Enum):
+    """What a note on a (0018,6011) item is about; each is emitted as its own warning class."""
+
+    CLIPPED = "clipped"
+    UNCALIBRATED = "uncalibrated"
+    CALIBRATION = "calibration"

@@ -72,7 +72,7 @@ def axis_long_name(units: PhysicalUnits | None, axis: str, kind: RegionKind) -> 
     if units is PhysicalUnits.CM:
         if axis == "y":
             return "depth"
-        return "lateral distance" if kind in (RegionKind.TWO_D, RegionKind.COLOUR_FLOW) else "distance"
+        return "lateral distance" if kind.is_two_d else "distance"
     if kind is RegionKind.SPECTRAL_DOPPLER and units is PhysicalUnits.CM_PER_SECOND:
         return "Doppler velocity"
     if kind is RegionKind.SPECTRAL_DOPPLER and units is PhysicalUnits.HERTZ:
@@ -82,7 +82,7 @@ def axis_long_name(units: PhysicalUnits | None, axis: str, kind: RegionKind) -> 
 
 def region_long_name(kind: RegionKind, data_type_label: str) -> str:
     """The ``long_name`` of a region's pixel values ("2D tissue pixel value", ...)."""
-    if kind in (RegionKind.TWO_D, RegionKind.COLOUR_FLOW):
+    if kind.is_two_d:
         return f"2D {data_type_label} pixel value"
     if kind is RegionKind.M_MODE:
         return f"M-mode {data_type_label} pixel value"

@@ -29,14 +29,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import xarray as xr
-from xarray.core import indexing
 
 from .datasets import file_datatree
 from .echofile import open as open_file
 from .errors import EcholabError
 from .inventory import find_files, scan
-from .pixels import decode_threads
-from .problems import Problem
+from .reading.frame_source import decode_threads
+from .reading.problems import Problem
 
 if TYPE_CHECKING:
     from dask.distributed import LocalCluster
@@ -106,7 +105,7 @@ def convert_file(
                 return ConvertResult(path, "failed", None, reason)
             if group_exists(store, group):
                 return ConvertResult(path, "skipped", group, "already in the archive")
-            tree = file_datatree(f, keep_identifiers=keep_identifiers, wrap=indexing.LazilyIndexedArray)
+            tree = file_datatree(f, keep_identifiers=keep_identifiers, cache=False)
             tree = tree.chunk({"time": time_chunk})
             # inside a worker: no nested cluster tasks, and one decode thread per file
             with dask.config.set(scheduler="synchronous"), decode_threads(1):

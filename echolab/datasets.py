@@ -8,14 +8,12 @@ that identifies a patient, an operator or an institution is copied unless asked 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 import xarray as xr
 from pydicom.dataset import Dataset
 
 from . import __version__
-from .arrays import image_dataarray
 from .conventions import (
     HEADER_NUMBER_OF_FRAMES_ATTR,
     IDENTIFYING_KEYWORDS,
@@ -25,12 +23,9 @@ from .conventions import (
 )
 from .echofile import EchoFile
 from .errors import EcholabError
-from .header import get_str
-from .pixels import FrameArray, lazy_variable_data
+from .reading.elements import get_str
 
 __all__ = ["file_datatree", "file_dataset", "group_names", "identifying_attrs", "root_attrs"]
-
-Wrap = Callable[[FrameArray], Any]
 
 
 def identifying_attrs(dataset: Dataset) -> dict[str, str]:
@@ -69,7 +64,7 @@ def root_attrs(f: EchoFile, *, keep_identifiers: bool = False) -> dict[str, Any]
         HEADER_NUMBER_OF_FRAMES_ATTR: f.number_of_frames,
         PROBLEMS_ATTR: " | ".join(str(problem) for problem in f.problems) or None,
         "frame_rate": f.frame_rate,
-        "timing_source": f.timing_source,
+        "timing_source": f.timing_source.value,
         "cine_rate": f.cine_rate,
         "heart_rate": f.heart_rate,
         "transfer_syntax_uid": f.transfer_syntax_uid,
@@ -89,39 +84,41 @@ def group_names(f: EchoFile) -> list[str]:
     return ["image"] + [f"region_{r.index}" for r in f.regions if r.usable]
 
 
-def _group_dataset(f: EchoFile, group: str, keep_identifiers: bool, wrap: Wrap) -> xr.Dataset:
+def _group_dataset(f: EchoFile, group: str, keep_identifiers: bool, cache: bool) -> xr.Dataset:
     """The Dataset of one group, without the file's summary attrs."""
     names = group_names(f)
     group = group.strip("/")
     if group not in names:
         raise EcholabError(f"no group {group!r}; this file has {', '.join(names)}", f.source)
     if group == "image":
-        array = image_dataarray(f.pixels, f.timing, f.attrs, wrap)
+        array = f.image(cache=cache)
     else:
-        array = f._region_array(int(group.removeprefix("region_")), wrap)
+        array = f.region(int(group.removeprefix("region_")), cache=cache)
     if not keep_identifiers:
         array.attrs.pop("source_file", None)
     return array.to_dataset(promote_attrs=False)
 
 
 def file_dataset(
-    f: EchoFile, group: str = "image", *, keep_identifiers: bool = False, wrap: Wrap = lazy_variable_data
+    f: EchoFile, group: str = "image", *, keep_identifiers: bool = False, cache: bool = True
 ) -> xr.Dataset:
     """One group of a file as a Dataset with a single data variable named like the group, and
-    the file's summary (:func:`root_attrs`) as attrs.
+    the file's summary (:func:`root_attrs`) as attrs. ``cache=False`` leaves the lazy data for a
+    caller that adds its own caching (the xarray engine, a Zarr writer).
 
     Raises
     ------
     EcholabError
         When ``group`` is not one of :func:`group_names`.
     """
-    dataset = _group_dataset(f, group, keep_identifiers, wrap)
+    dataset = _group_dataset(f, group, keep_identifiers, cache)
     return dataset.assign_attrs(root_attrs(f, keep_identifiers=keep_identifiers))
 
 
-def file_datatree(f: EchoFile, *, keep_identifiers: bool = False, wrap: Wrap = lazy_variable_data) -> xr.DataTree:
-    """The whole file as a DataTree: the summary in the root, an ``image`` group and the usable regions."""
+def file_datatree(f: EchoFile, *, keep_identifiers: bool = False, cache: bool = True) -> xr.DataTree:
+    """The whole file as a DataTree: the summary in the root, an ``image`` group and the usable
+    regions (``cache`` as for :func:`file_dataset`)."""
     groups = {"/": xr.Dataset(attrs=root_attrs(f, keep_identifiers=keep_identifiers))}
     for name in group_names(f):
-        groups[f"/{name}"] = _group_dataset(f, name, keep_identifiers, wrap)
+        groups[f"/{name}"] = _group_dataset(f, name, keep_identifiers, cache)
     return xr.DataTree.from_dict(groups)

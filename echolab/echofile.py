@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import os
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -14,33 +15,38 @@ import pydicom.uid as uids
 import xarray as xr
 from pydicom.dataset import Dataset
 
-from .arrays import doppler_positive_direction, file_attrs, image_dataarray, region_dataarray
-from .codes import DataType, RegionKind, SpatialFormat
+from .arrays import cached, doppler_positive_direction, file_attrs, image_dataarray, region_dataarray
+from .codes import DataType, RegionNote, SpatialFormat, TimingSource
 from .errors import (
     CalibrationWarning,
+    EcholabError,
+    EcholabWarning,
     GeometryError,
     InvalidHeaderError,
+    NotDicomError,
     PixelDataError,
     RegionClippedWarning,
     RegionIndexError,
     TimingWarning,
     UncalibratedAxisWarning,
+    warn,
 )
-from .header import Header, element_name, get_float, get_int, get_str, header_from_dataset, read_header
-from .pixels import FrameArray, PixelSource, lazy_variable_data, pixel_source
-from .problems import Problem, frames_problem, pixel_problems
-from .regions import Region, parse_regions
-from .timing import FrameTiming, frame_timing
+from .reading.elements import element_name, get_float, get_int, get_str
+from .reading.frame_source import PixelSource, pixel_source
+from .reading.header import Header, header_from_dataset, read_header
+from .reading.problems import Problem, frames_problem, pixel_problems
+from .reading.regions import Region, parse_regions
+from .reading.timing import FrameTiming, frame_timing
 
 if TYPE_CHECKING:
     from .geometry import Sector
 
-__all__ = ["EchoFile", "open"]
+__all__ = ["EchoFile", "open", "Opened", "open_collecting"]
 
-_NOTE_WARNINGS = {
-    "clipped": RegionClippedWarning,
-    "uncalibrated": UncalibratedAxisWarning,
-    "calibration": CalibrationWarning,
+_NOTE_WARNINGS: dict[RegionNote, type[EcholabWarning]] = {
+    RegionNote.CLIPPED: RegionClippedWarning,
+    RegionNote.UNCALIBRATED: UncalibratedAxisWarning,
+    RegionNote.CALIBRATION: CalibrationWarning,
 }
 
 
@@ -102,7 +108,7 @@ class EchoFile:
         self.heart_rate: float | None = heart_rate if heart_rate is not None and heart_rate > 0 else None
         self.timing: FrameTiming = frame_timing(ds, self.number_of_frames, src)
         for note in self.timing.notes:
-            warnings.warn(f"{header.name}: {note}", TimingWarning, stacklevel=3)
+            warn(TimingWarning, note, src, stacklevel=3)
         #: One :class:`~echolab.regions.Region` per item of (0018,6011), in sequence order.
         self.regions: tuple[Region, ...] = parse_regions(ds, self.rows, self.columns, src)
 
@@ -110,7 +116,7 @@ class EchoFile:
         try:
             return get_float(self._header.dataset, keyword, self._header.source)
         except InvalidHeaderError as exc:
-            warnings.warn(f"{exc}; ignored", TimingWarning, stacklevel=3)
+            warn(TimingWarning, f"{exc.reason}; ignored", self.source, stacklevel=3)
             return None
 
     # --- header fields -----------------------------------------------------------------------
@@ -141,8 +147,8 @@ class EchoFile:
         return self.timing.times
 
     @property
-    def timing_source(self) -> str:
-        """The element frame times came from, e.g. "(0018,1063) Frame Time", or "none"."""
+    def timing_source(self) -> TimingSource:
+        """The element frame times came from (its value e.g. "(0018,1063) Frame Time"), or NONE."""
         return self.timing.source
 
     @property
@@ -200,12 +206,24 @@ class EchoFile:
             photometric_interpretation=self.photometric_interpretation,
         )
 
-    def region(self, index: int, *, chunks: int | Mapping[str, int] | str | None = None) -> xr.DataArray:
+    def region(
+        self, index: int, *, chunks: int | Mapping[str, int] | str | None = None, cache: bool = True
+    ) -> xr.DataArray:
         """Region ``index`` (item ``index`` of (0018,6011)) as a lazy DataArray.
 
         Dims are ``("time", "y", "x")`` plus ``"channel"`` for colour; ``y``/``x`` hold physical
         values (see their ``units`` / ``long_name`` attrs), ``row``/``column`` the image pixel
-        each sample came from. ``chunks`` (e.g. ``{"time": 1}``) returns a dask-backed array.
+        each sample came from. The region's notes (clipping, uncalibrated axes) are warned here.
+
+        Parameters
+        ----------
+        index
+            Item of (0018,6011); negative counts from the end.
+        chunks
+            E.g. ``{"time": 1}``: a dask-backed array instead.
+        cache
+            Keep the values in memory once loaded (as xarray's ``open_dataset(cache=True)``);
+            False leaves the array for a caller that adds its own caching (the xarray engine).
 
         Raises
         ------
@@ -214,11 +232,6 @@ class EchoFile:
         RegionError
             When the item is unusable (inverted or outside box, missing elements).
         """
-        array = self._region_array(index, lazy_variable_data)
-        return array.chunk(_chunks(chunks)) if chunks is not None else array
-
-    def _region_array(self, index: int, wrap: Callable[[FrameArray], Any]) -> xr.DataArray:
-        """Check region ``index``, warn its notes once, and build its DataArray with ``wrap``."""
         if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
             raise TypeError(f"region index must be an int, not {type(index).__name__}")
         if not -len(self.regions) <= index < len(self.regions):
@@ -230,8 +243,9 @@ class EchoFile:
         region = self.regions[index]
         region.check_usable(self.source)
         for kind, note in region.notes:
-            warnings.warn(f"{self._header.name}: region {region.index}: {note}", _NOTE_WARNINGS[kind], stacklevel=3)
-        return region_dataarray(region, self.pixels, self.timing, self.attrs, wrap)
+            warn(_NOTE_WARNINGS[kind], f"region {region.index}: {note}", self.source)
+        array = region_dataarray(region, self.pixels, self.timing, self.attrs)
+        return _finish(array, chunks, cache)
 
     def sector(self, index: int, *, frames: int | Sequence[int] = 16) -> Sector:
         """The scan area of 2D region ``index``, estimated from its pixels (see :mod:`echolab.geometry`).
@@ -252,7 +266,7 @@ class EchoFile:
 
         if isinstance(index, (int, np.integer)) and -len(self.regions) <= index < len(self.regions):
             region = self.regions[index]
-            if region.kind not in (RegionKind.TWO_D, RegionKind.COLOUR_FLOW):
+            if not region.kind.is_two_d:
                 raise GeometryError(
                     f"region {region.index} is {region.kind.value} ({region.spatial_format_name} / "
                     f"{region.data_type_name}), not a 2D scan area",
@@ -260,10 +274,10 @@ class EchoFile:
                 )
         return estimate_sector(self.region(index), frames=frames)
 
-    def image(self, *, chunks: int | Mapping[str, int] | str | None = None) -> xr.DataArray:
-        """Whole frames as a lazy DataArray, dims ``("time", "row", "column"[, "channel"])``."""
-        array = image_dataarray(self.pixels, self.timing, self.attrs)
-        return array.chunk(_chunks(chunks)) if chunks is not None else array
+    def image(self, *, chunks: int | Mapping[str, int] | str | None = None, cache: bool = True) -> xr.DataArray:
+        """Whole frames as a lazy DataArray, dims ``("time", "row", "column"[, "channel"])``;
+        ``chunks`` and ``cache`` as for :meth:`region`."""
+        return _finish(image_dataarray(self.pixels, self.timing, self.attrs), chunks, cache)
 
     def find_regions(
         self, *, spatial_format: SpatialFormat | None = None, data_type: DataType | None = None
@@ -353,10 +367,45 @@ class EchoFile:
         return f"<div><b>echolab.EchoFile</b><table>{summary}</table>{regions}</div>"
 
 
-def _chunks(chunks: int | Mapping[str, int] | str) -> Any:
-    if isinstance(chunks, int) and not isinstance(chunks, bool):
-        return {"time": chunks}
-    return chunks
+def _finish(array: xr.DataArray, chunks: int | Mapping[str, int] | str | None, cache: bool) -> xr.DataArray:
+    """Wrap a freshly built array once: dask chunks, else the in-memory cache when asked."""
+    if chunks is not None:
+        return array.chunk({"time": chunks} if isinstance(chunks, int) and not isinstance(chunks, bool) else chunks)
+    return cached(array) if cache else array
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What :func:`open_collecting` found: the file (None when it cannot be opened), the warnings
+    opening it raised, and the error that stopped it."""
+
+    echofile: EchoFile | None
+    warnings: tuple[EcholabWarning, ...]
+    error: EcholabError | None
+
+
+def open_collecting(path_or_dataset: str | os.PathLike[str] | Dataset) -> Opened:
+    """Open a file the way tables and apps need it: echolab's warnings collected instead of shown,
+    an :class:`EcholabError` returned instead of raised (other errors still raise).
+
+    A missing file is an :class:`~echolab.errors.EcholabError` here too (``NotDicomError``), so
+    a caller listing many files gets one reason per file.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EcholabWarning)
+        try:
+            echofile: EchoFile | None = open(path_or_dataset)
+            error = None
+        except EcholabError as exc:
+            echofile, error = None, exc
+        except OSError as exc:  # a path that vanished or cannot be read (never raised for a Dataset)
+            source = None if isinstance(path_or_dataset, Dataset) else os.fspath(path_or_dataset)
+            echofile, error = None, NotDicomError(f"cannot read the file ({exc.strerror or exc})", source)
+    found = tuple(w.message for w in caught if isinstance(w.message, EcholabWarning))
+    for other in caught:  # anything not echolab's is shown as usual
+        if not isinstance(other.message, EcholabWarning):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+    return Opened(echofile, found, error)
 
 
 def _ts_name(tsuid: str) -> str:

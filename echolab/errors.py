@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import warnings
 from types import ModuleType
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "missing_dependency",
     "require",
     "GeometryError",
+    "warn",
 ]
 
 
@@ -120,7 +122,34 @@ class GeometryError(EcholabError):
 
 
 class EcholabWarning(UserWarning):
-    """Base class of every warning echolab emits for recoverable oddities."""
+    """Base class of every warning echolab emits for recoverable oddities.
+
+    Like :class:`EcholabError` it carries the file it is about (``source``) and what happened
+    (``reason``); ``str(warning)`` is ``"<file>: <reason>"``. Emit one with :func:`warn`.
+
+    Parameters
+    ----------
+    message
+        What is odd, naming the element, and what echolab does about it.
+    source
+        The file the warning is about, if any; it is prefixed to the message.
+    """
+
+    def __init__(self, message: str, source: str | os.PathLike[str] | None = None) -> None:
+        self.source = None if source is None else os.fspath(source)
+        self.reason = message
+        super().__init__(f"{describe_source(source)}: {message}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
+        return (type(self), (self.reason, self.source))
+
+
+def warn(
+    category: type[EcholabWarning], message: str, source: str | os.PathLike[str] | None, *, stacklevel: int = 2
+) -> None:
+    """Emit ``category(message, source)``; ``stacklevel`` counts from the caller of :func:`warn`
+    (2 points at the caller's caller, as for :func:`warnings.warn`)."""
+    warnings.warn(category(message, source), stacklevel=stacklevel + 1)
 
 
 class RegionClippedWarning(EcholabWarning):

@@ -18,8 +18,8 @@ from typing import Any
 
 from .echofile import open as open_file
 from .errors import EcholabError
-from .header import looks_like_dicom
-from .problems import Problem
+from .reading.header import looks_like_dicom
+from .reading.problems import Problem
 
 __all__ = ["InventoryRow", "find_files", "inventory_row", "scan", "write_csv"]
 
@@ -114,7 +114,7 @@ def inventory_row(path: str, root: str | None = None) -> InventoryRow:
                 columns=f.columns,
                 frames=f.number_of_frames,
                 frame_rate=round(f.frame_rate, 4) if f.frame_rate else None,
-                timing_source=f.timing_source,
+                timing_source=f.timing_source.value,
                 heart_rate=f.heart_rate,
                 regions=len(f.regions),
                 region_kinds=kinds,

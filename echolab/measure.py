@@ -31,7 +31,7 @@ import xarray as xr
 
 from .codes import PhysicalUnits
 from .errors import MeasurementError
-from .regions import Axis, Region, axes_from_attrs
+from .reading.regions import Axis, Region, axes_from_attrs
 
 __all__ = [
     "Measurement",

@@ -23,7 +23,7 @@ import xarray as xr
 
 from .codes import RegionKind
 from .errors import require
-from .regions import Region
+from .reading.regions import Region
 
 if TYPE_CHECKING:  # matplotlib is optional (the "notebooks" extra): imported where used
     from matplotlib.axes import Axes
@@ -45,7 +45,7 @@ __all__ = [
 #: Outline colour of each region kind in :func:`image_with_regions`.
 KIND_COLOURS: dict[RegionKind, str] = {
     RegionKind.TWO_D: "#ffd92f",
-    RegionKind.COLOUR_FLOW: "#fc8d62",
+    RegionKind.COLOR_FLOW: "#fc8d62",
     RegionKind.M_MODE: "#66c2a5",
     RegionKind.SPECTRAL_DOPPLER: "#8da0cb",
     RegionKind.TRACE: "#a6d854",

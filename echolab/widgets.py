@@ -33,7 +33,7 @@ from .echofile import open as open_file
 from .errors import EcholabError, MeasurementError, MissingDecoderError, PixelDataError, missing_dependency
 from .inventory import find_files
 from .measure import distance
-from .timing import timing_candidates
+from .reading.timing import timing_candidates
 
 try:  # the widgets need the "notebooks" extra: without it, importing this module says what to install
     import ipywidgets as widgets
@@ -526,7 +526,7 @@ class CalibrationPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unt
     def _reference_description(r: Any) -> str:
         x, y = r.x, r.y
         where = f"column {x.reference_index}, row {y.reference_index}"
-        if r.kind in (RegionKind.TWO_D, RegionKind.COLOUR_FLOW) and x.calibrated and y.calibrated:
+        if r.kind.is_two_d and x.calibrated and y.calibrated:
             return (
                 f"x = {x.reference_value:g} {x.unit}, depth {y.reference_value:g} {y.unit} at {where} (transducer apex)"
             )

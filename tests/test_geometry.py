@@ -303,7 +303,7 @@ def test_every_real_2d_region_gives_a_sector_or_a_geometry_error(row: dict[str, 
     """No crash on any shared file: a Sector whose mask covers the region, or a GeometryError saying why."""
     f = _open_quiet(shared_file(row["filename"]))
     for region in f.regions:
-        if region.kind not in (echolab.RegionKind.TWO_D, echolab.RegionKind.COLOUR_FLOW) or not region.usable:
+        if region.kind not in (echolab.RegionKind.TWO_D, echolab.RegionKind.COLOR_FLOW) or not region.usable:
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", echolab.EcholabWarning)

@@ -11,9 +11,9 @@ import pytest
 
 import echolab
 from echolab.data import sample
-from echolab.header import read_header
 from echolab.inventory import find_files, inventory_row, scan, write_csv
-from echolab.pixels import PixelSource
+from echolab.reading.frame_source import PixelSource
+from echolab.reading.header import read_header
 
 from .conftest import SHARED, UNDECODABLE, manifest, package_file, shared_file
 from .make import write_file

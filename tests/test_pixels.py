@@ -12,7 +12,7 @@ import pytest
 from pydicom.pixels import apply_color_lut
 
 import echolab
-from echolab.pixels import PixelSource
+from echolab.reading.frame_source import PixelSource
 
 from .conftest import UNDECODABLE, all_file_params, package_file, resolve
 
@@ -144,7 +144,7 @@ def test_palette_is_applied_to_rgb() -> None:
 def test_missing_decoder_names_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     import pydicom.pixels.decoders.base
 
-    from echolab import decoders
+    from echolab.reading import decoders
 
     class Unavailable:
         is_available = False
@@ -158,7 +158,7 @@ def test_missing_decoder_names_what_to_install(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_jpeg_without_simplejpeg_falls_back_to_pillow(monkeypatch: pytest.MonkeyPatch) -> None:
-    from echolab import decoders
+    from echolab.reading import decoders
 
     path = package_file("color3d_jpeg_baseline.dcm")
     fast = echolab.open(path).image().isel(time=9).values

@@ -10,8 +10,8 @@ import pytest
 from pydicom.dataset import Dataset
 
 import echolab
-from echolab.codes import DataType, PhysicalUnits, RegionKind, SpatialFormat
-from echolab.regions import parse_region
+from echolab.codes import DataType, PhysicalUnits, RegionKind, RegionNote, SpatialFormat
+from echolab.reading.regions import parse_region
 
 from .conftest import SHARED, UNDECODABLE, all_file_params, package_file, resolve, shared_file, shared_params
 from .make import write_file
@@ -180,7 +180,7 @@ def test_box_outside_the_image_is_unusable_and_overhang_is_clipped() -> None:
     assert not outside.usable and "wholly outside" in outside.problems[0]
     overhang = parse_region(_item(RegionLocationMaxY1=500), 0, 480, 640, None)
     assert overhang.usable and overhang.clipped_box == (10, 20, 109, 479)
-    assert overhang.notes[0][0] == "clipped"
+    assert overhang.notes[0][0] is RegionNote.CLIPPED
 
 
 def test_missing_and_malformed_elements_make_only_that_region_unusable() -> None:
@@ -214,7 +214,7 @@ def test_region_flags_are_decoded() -> None:
     ("spatial_format", "data_type", "kind"),
     [
         (1, 1, RegionKind.TWO_D),
-        (1, 2, RegionKind.COLOUR_FLOW),
+        (1, 2, RegionKind.COLOR_FLOW),
         (2, 1, RegionKind.M_MODE),
         (3, 3, RegionKind.SPECTRAL_DOPPLER),
         (3, 4, RegionKind.SPECTRAL_DOPPLER),
@@ -244,7 +244,7 @@ def test_doppler_scale_flag_contradicting_the_units_is_noted(tmp_path) -> None: 
     item = _item(RegionSpatialFormat=3, RegionDataType=3, RegionFlags=0b100, PhysicalUnitsYDirection=7)
     region = parse_region(item, 0, 480, 640, None)
     assert region.y is not None and region.y.unit == "cm/s"
-    assert [kind for kind, _ in region.notes] == ["calibration"]
+    assert [kind for kind, _ in region.notes] == [RegionNote.CALIBRATION]
     assert "bit 2 says frequency" in region.notes[0][1]
     path = write_file(tmp_path / "flag.dcm", regions=[item])
     with pytest.warns(echolab.CalibrationWarning, match="follows the units"):
@@ -254,7 +254,7 @@ def test_doppler_scale_flag_contradicting_the_units_is_noted(tmp_path) -> None: 
 #: What each kind's axes must be when calibrated: (x units, y units) allowed.
 _KIND_AXES = {
     RegionKind.TWO_D: ({"cm"}, {"cm"}),
-    RegionKind.COLOUR_FLOW: ({"cm"}, {"cm"}),
+    RegionKind.COLOR_FLOW: ({"cm"}, {"cm"}),
     RegionKind.M_MODE: ({"s"}, {"cm"}),
     RegionKind.SPECTRAL_DOPPLER: ({"s"}, {"cm/s", "Hz"}),
     RegionKind.TRACE: ({"s"}, {"pixel", "cm", "cm3", "cm2", "cm3/s", "cm2/s", "%", "dB"}),

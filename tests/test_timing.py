@@ -10,7 +10,8 @@ from pydicom.dataset import Dataset
 from pydicom.tag import Tag
 
 import echolab
-from echolab.timing import TimingSource, frame_timing
+from echolab.codes import TimingSource
+from echolab.reading.timing import frame_timing
 
 from .conftest import SHARED, package_file, shared_params
 

@@ -15,7 +15,7 @@ import struct
 
 import pydicom.uid as uids
 
-from .errors import PixelDataError
+from ..errors import PixelDataError
 
 __all__ = ["check_stream", "jpeg_frame_header", "j2k_size"]
 

@@ -15,18 +15,17 @@ PALETTE COLOR frames are mapped to RGB through a lookup table built once per fil
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 from io import BytesIO
-from typing import Any
 
 import numpy as np
 import pydicom.uid as uids
 from pydicom.encaps import encapsulate
 
-from .errors import MissingDecoderError, PixelDataError
-from .streams import check_stream
+from ..errors import MissingDecoderError, PixelDataError
+from .codestreams import check_stream
+from .pixel_format import Photometric, PixelFormat
 
-__all__ = ["PixelFormat", "decode_encapsulated", "decode_native", "install_hint", "check_decoder"]
+__all__ = ["decode_encapsulated", "decode_native", "install_hint", "check_decoder"]
 
 _JPEG_8BIT = (uids.JPEGBaseline8Bit, uids.JPEGExtended12Bit)
 _INSTALL_HINTS: dict[str, str] = {
@@ -43,81 +42,15 @@ _INSTALL_HINTS: dict[str, str] = {
     uids.HTJ2K: "pip install pylibjpeg pylibjpeg-openjpeg",
     uids.RLELossless: "pip install pylibjpeg pylibjpeg-rle",
 }
+#: Colour that libjpeg-turbo converts to RGB itself, and one-sample data it decodes as grey.
+_YBR_FULL = (Photometric.YBR_FULL, Photometric.YBR_FULL_422)
+_GREY_SAMPLES = (Photometric.MONOCHROME2, Photometric.MONOCHROME1, Photometric.PALETTE_COLOR)
 _GDCMCONV = "or rewrite the file uncompressed with `gdcmconv --raw in.dcm out.dcm` (GDCM)"
 
 try:  # optional: libjpeg-turbo decoding into a caller's buffer, GIL released
     import simplejpeg as _simplejpeg
 except ImportError:  # pragma: no cover - exercised only without the package
     _simplejpeg = None
-
-
-@dataclass(frozen=True)
-class PixelFormat:
-    """The Image Pixel module values a decoder needs (DICOM PS3.3 C.7.6.3).
-
-    ``frame_shape`` and ``dtype`` describe the *output*: RGB for colour and palette images,
-    grey (MONOCHROME2 orientation) otherwise.
-    """
-
-    rows: int
-    columns: int
-    samples_per_pixel: int
-    bits_allocated: int
-    bits_stored: int
-    pixel_representation: int
-    planar_configuration: int
-    photometric_interpretation: str
-    #: bits per entry of the palette table actually used (set from the table, see pixels.py)
-    palette_bits: int = 8
-
-    @property
-    def is_palette(self) -> bool:
-        return self.photometric_interpretation == "PALETTE COLOR"
-
-    @property
-    def is_colour(self) -> bool:
-        """True when frames come out as RGB (colour or palette)."""
-        return self.samples_per_pixel == 3 or self.is_palette
-
-    @property
-    def frame_shape(self) -> tuple[int, ...]:
-        shape: tuple[int, ...] = (self.rows, self.columns)
-        return shape + (3,) if self.is_colour else shape
-
-    @property
-    def stored_dtype(self) -> np.dtype:
-        """dtype of the decoded samples before any palette lookup."""
-        size = 1 if self.bits_allocated <= 8 else 2 if self.bits_allocated <= 16 else 4
-        return np.dtype(f"{'i' if self.pixel_representation else 'u'}{size}")
-
-    @property
-    def dtype(self) -> np.dtype:
-        """dtype of output frames."""
-        if self.is_palette:
-            return np.dtype(np.uint8 if self.palette_bits <= 8 else np.uint16)
-        return self.stored_dtype
-
-    @property
-    def stored_shape(self) -> tuple[int, ...]:
-        """Shape of a decoded frame before any palette lookup."""
-        if self.samples_per_pixel == 1:
-            return (self.rows, self.columns)
-        return (self.rows, self.columns, self.samples_per_pixel)
-
-    def pydicom_options(self) -> dict[str, Any]:
-        """Keyword options for :meth:`pydicom.pixels.decoders.base.Decoder.as_array`."""
-        return {
-            "rows": self.rows,
-            "columns": self.columns,
-            "samples_per_pixel": self.samples_per_pixel,
-            "bits_allocated": self.bits_allocated,
-            "bits_stored": self.bits_stored,
-            "pixel_representation": self.pixel_representation,
-            "photometric_interpretation": self.photometric_interpretation,
-            "planar_configuration": self.planar_configuration,
-            "number_of_frames": 1,
-            "pixel_keyword": "PixelData",
-        }
 
 
 def install_hint(tsuid: str) -> str:
@@ -224,7 +157,7 @@ def decode_native(
     simple = (
         fmt.bits_allocated in (8, 16, 32)
         and fmt.samples_per_pixel in (1, 3)
-        and pi in ("MONOCHROME1", "MONOCHROME2", "RGB", "PALETTE COLOR")
+        and pi in (Photometric.MONOCHROME1, Photometric.MONOCHROME2, Photometric.RGB, Photometric.PALETTE_COLOR)
         and not (fmt.pixel_representation and fmt.bits_stored < fmt.bits_allocated)
     )
     if simple:
@@ -259,11 +192,8 @@ def _fast_jpeg_applies(tsuid: str, fmt: PixelFormat) -> bool:
         and fmt.bits_stored <= 8
         and fmt.bits_allocated == 8
         and (
-            (fmt.samples_per_pixel == 3 and fmt.photometric_interpretation.startswith("YBR_FULL"))
-            or (
-                fmt.samples_per_pixel == 1
-                and fmt.photometric_interpretation in ("MONOCHROME2", "MONOCHROME1", "PALETTE COLOR")
-            )
+            (fmt.samples_per_pixel == 3 and fmt.photometric_interpretation in _YBR_FULL)
+            or (fmt.samples_per_pixel == 1 and fmt.photometric_interpretation in _GREY_SAMPLES)
         )
     )
 
@@ -297,7 +227,7 @@ def _finish(frame: np.ndarray, fmt: PixelFormat, out: np.ndarray, lut: np.ndarra
             raise PixelDataError("PALETTE COLOR image without a usable lookup table")
         np.take(lut, frame, axis=0, out=out, mode="clip")
         return
-    if fmt.photometric_interpretation == "MONOCHROME1":
+    if fmt.photometric_interpretation is Photometric.MONOCHROME1:
         if fmt.pixel_representation:
             np.subtract(-1, frame, out=out, casting="unsafe")
         else:

@@ -8,19 +8,15 @@ read in one system call at decode time.
 
 from __future__ import annotations
 
-import os
 import struct
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
-from .errors import PixelDataError, PixelDataWarning
+from ..codes import FrameLocation
+from ..errors import PixelDataError, PixelDataWarning, warn
+from .byte_io import ByteReader
 
 __all__ = [
-    "ByteReader",
-    "FileReader",
-    "BufferReader",
     "EncapsulatedFrames",
     "Fragments",
     "locate_encapsulated",
@@ -35,79 +31,6 @@ UNDEFINED = 0xFFFFFFFF
 _FRAME_START_MARKERS = (b"\xff\xd8", b"\xff\x4f")
 
 
-class ByteReader(Protocol):
-    """Random access to the bytes of a file or buffer."""
-
-    size: int
-
-    def read(self, offset: int, length: int) -> bytes:
-        """Return up to ``length`` bytes at ``offset`` (fewer at the end)."""
-
-    def readinto(self, offset: int, view: memoryview) -> int:
-        """Fill ``view`` from ``offset``; return the number of bytes read."""
-
-    def close(self) -> None:
-        """Release the underlying resource."""
-
-    def __enter__(self) -> ByteReader: ...
-
-    def __exit__(self, *exc: object) -> None: ...
-
-
-class FileReader:
-    """Thread-safe positional reads (``os.pread``) from a file."""
-
-    def __init__(self, path: str) -> None:
-        self.fd = os.open(path, os.O_RDONLY)
-        self.size = os.fstat(self.fd).st_size
-
-    def read(self, offset: int, length: int) -> bytes:
-        return os.pread(self.fd, max(0, length), offset)
-
-    def readinto(self, offset: int, view: memoryview) -> int:
-        total = 0
-        while total < len(view):
-            count = os.preadv(self.fd, [view[total:]], offset + total)
-            if count == 0:
-                break
-            total += count
-        return total
-
-    def close(self) -> None:
-        os.close(self.fd)
-
-    def __enter__(self) -> FileReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class BufferReader:
-    """The same interface over bytes held in memory (a data set that is not a file)."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = memoryview(data)
-        self.size = len(data)
-
-    def read(self, offset: int, length: int) -> bytes:
-        return bytes(self.data[offset : offset + max(0, length)])
-
-    def readinto(self, offset: int, view: memoryview) -> int:
-        chunk = self.data[offset : offset + len(view)]
-        view[: len(chunk)] = chunk
-        return len(chunk)
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> BufferReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
 @dataclass(frozen=True)
 class EncapsulatedFrames:
     """Where each whole frame of encapsulated pixel data lies.
@@ -118,14 +41,14 @@ class EncapsulatedFrames:
         Per frame, the byte span ``(offset, length)`` of the whole items making it up. A frame
         the end of the data cuts into is not listed.
     method
-        How the frames were found: "extended offset table", "basic offset table", "fragment scan".
+        How the frames were found (extended or basic offset table, or a scan of the fragments).
     cut_short
         True when the pixel data ends before its sequence delimiter (the file ends inside it) or
         inside a fragment: the frames after the cut are missing.
     """
 
     spans: tuple[tuple[int, int], ...]
-    method: str
+    method: FrameLocation
     cut_short: bool = False
 
 
@@ -209,13 +132,17 @@ def locate_encapsulated(
     if start + 8 + bot_length > end:
         if end < reader.size:
             raise PixelDataError(f"the Basic Offset Table item has an impossible length {bot_length}", source)
-        return _check_count(EncapsulatedFrames((), "basic offset table", cut_short=True), number_of_frames, source)
+        return _check_count(
+            EncapsulatedFrames((), FrameLocation.BASIC_OFFSET_TABLE, cut_short=True), number_of_frames, source
+        )
     first_fragment = start + 8 + bot_length
 
     if extended_offsets and extended_lengths and len(extended_offsets) == len(extended_lengths):
         spans = tuple((first_fragment + o, n + 8) for o, n in zip(extended_offsets, extended_lengths, strict=True))
         if all(o + n <= end for o, n in spans):
-            return _check_count(EncapsulatedFrames(spans, "extended offset table"), number_of_frames, source)
+            return _check_count(
+                EncapsulatedFrames(spans, FrameLocation.EXTENDED_OFFSET_TABLE), number_of_frames, source
+            )
         _warn("(7FE0,0001) Extended Offset Table points past the pixel data; scanning fragments instead", source)
 
     fragments: Fragments | None = None
@@ -227,7 +154,9 @@ def locate_encapsulated(
             last = scan_fragments(reader, starts[-1], end, endian, source)
             if last.items and not last.cut_short:
                 spans = tuple((s, e - s) for s, e in zip(starts, starts[1:] + [last.end], strict=True))
-                return _check_count(EncapsulatedFrames(spans, "basic offset table"), number_of_frames, source)
+                return _check_count(
+                    EncapsulatedFrames(spans, FrameLocation.BASIC_OFFSET_TABLE), number_of_frames, source
+                )
             if last.cut_short:  # the data may end inside or before the last frame: keep the frames before the cut
                 fragments = scan_fragments(reader, first_fragment, end, endian, source)
                 frames = _whole_frames_of_table(starts, fragments) if fragments.cut_short else None
@@ -246,7 +175,9 @@ def locate_encapsulated(
     else:
         spans = _group_by_start_marker(reader, items)
         spans = spans[:-1] if fragments.cut_short else spans  # the fragments after the cut may belong to the last
-    return _check_count(EncapsulatedFrames(spans, "fragment scan", fragments.cut_short), number_of_frames, source)
+    return _check_count(
+        EncapsulatedFrames(spans, FrameLocation.FRAGMENT_SCAN, fragments.cut_short), number_of_frames, source
+    )
 
 
 def _whole_frames_of_table(starts: list[int], fragments: Fragments) -> EncapsulatedFrames | None:
@@ -257,7 +188,7 @@ def _whole_frames_of_table(starts: list[int], fragments: Fragments) -> Encapsula
         return None
     ends = [e for e in starts[1:] if e <= fragments.end]  # the last frame's end is past the cut
     spans = tuple((s, e - s) for s, e in zip(starts, ends, strict=False))
-    return EncapsulatedFrames(spans, "basic offset table", cut_short=True)
+    return EncapsulatedFrames(spans, FrameLocation.BASIC_OFFSET_TABLE, cut_short=True)
 
 
 def scan_fragments(reader: ByteReader, offset: int, end: int, endian: str, source: str | None) -> Fragments:
@@ -335,4 +266,4 @@ def join_fragments(data: bytes, endian: str, source: str | None) -> bytes:
 
 
 def _warn(message: str, source: str | None) -> None:
-    warnings.warn(f"{source or '<in-memory dataset>'}: {message}", PixelDataWarning, stacklevel=4)
+    warn(PixelDataWarning, message, source, stacklevel=4)

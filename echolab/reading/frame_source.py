@@ -1,10 +1,9 @@
-"""Lazy pixels: where each frame is, how to decode it, and an xarray ``BackendArray`` over them.
+"""The frame source: where each frame of a file is and how to decode any set of them.
 
 :class:`PixelSource` is a small picklable description (file path, frame table, pixel format,
-palette table) holding no open file handle. :class:`FrameArray` exposes the frames of the whole
-image or of one region box as a lazy array: indexing one frame decodes only that frame; a full
-load decodes every frame into one preallocated array, split across threads (the decoders release
-the GIL).
+palette table) holding no open file handle; :func:`pixel_source` builds it from a header, the
+pixel element's length and the fragment table. :meth:`PixelSource.read` decodes the frames asked
+for — each once — into one preallocated array, split across threads (the decoders release the GIL).
 """
 
 from __future__ import annotations
@@ -12,25 +11,22 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-import warnings
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pydicom.uid as uids
-from xarray.backends import BackendArray
-from xarray.core import indexing
 
-from .decoders import PixelFormat, check_decoder, decode_encapsulated, decode_native
-from .errors import InvalidHeaderError, PixelDataError, PixelDataWarning
-from .frames import BufferReader, ByteReader, FileReader, join_fragments, locate_encapsulated
-from .header import Header, element_name, get_int, get_str
+from ..errors import PixelDataError, PixelDataWarning, warn
+from .byte_io import BufferReader, ByteReader, FileReader
+from .decoders import check_decoder, decode_encapsulated, decode_native
+from .encapsulated import join_fragments, locate_encapsulated
+from .header import Header
+from .pixel_format import Photometric, PixelFormat, native_frame_nbytes, palette_table, pixel_format
 
-__all__ = ["PixelSource", "FrameArray", "pixel_source", "is_encapsulated", "lazy_variable_data", "MAX_FRAME_BYTES"]
+__all__ = ["PixelSource", "pixel_source", "is_encapsulated", "decode_threads"]
 
-#: Largest decoded frame echolab will allocate (bytes); larger headers are refused as corrupt.
-MAX_FRAME_BYTES = 1 << 30
 _NATIVE_SYNTAXES = frozenset(
     {
         uids.ImplicitVRLittleEndian,
@@ -39,17 +35,6 @@ _NATIVE_SYNTAXES = frozenset(
         uids.DeflatedExplicitVRLittleEndian,
     }
 )
-_KNOWN_PHOTOMETRIC = {
-    "MONOCHROME1": 1,
-    "MONOCHROME2": 1,
-    "PALETTE COLOR": 1,
-    "RGB": 3,
-    "YBR_FULL": 3,
-    "YBR_FULL_422": 3,
-    "YBR_ICT": 3,
-    "YBR_RCT": 3,
-    "YBR_PARTIAL_420": 3,
-}
 
 
 @dataclass(frozen=True)
@@ -91,10 +76,6 @@ class PixelSource:
     lut: np.ndarray | None = None
     swap_ow_bytes: bool = False
     cut_short: bool = False
-
-    @property
-    def encapsulated(self) -> bool:
-        return self.spans is not None
 
     @property
     def frame_shape(self) -> tuple[int, ...]:
@@ -175,7 +156,7 @@ class PixelSource:
             self.spans is None
             and not self.swap_ow_bytes
             and fmt.bits_allocated in (8, 16, 32)
-            and fmt.photometric_interpretation in ("MONOCHROME2", "RGB")
+            and fmt.photometric_interpretation in (Photometric.MONOCHROME2, Photometric.RGB)
             and (fmt.samples_per_pixel == 1 or fmt.planar_configuration == 0)
             and not (fmt.pixel_representation and fmt.bits_stored < fmt.bits_allocated)
             and len(frames) > 0
@@ -220,114 +201,6 @@ def _worker_count() -> int:
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
-def pixel_format(header: Header) -> PixelFormat:
-    """Read and validate the Image Pixel module (DICOM PS3.3 C.7.6.3)."""
-    ds, src = header.dataset, header.source
-    rows = get_int(ds, "Rows", src, minimum=1, maximum=65535)
-    columns = get_int(ds, "Columns", src, minimum=1, maximum=65535)
-    samples = get_int(ds, "SamplesPerPixel", src, default=1, minimum=1, maximum=4)
-    bits_allocated = get_int(ds, "BitsAllocated", src, default=8, minimum=1, maximum=64)
-    bits_stored = get_int(ds, "BitsStored", src, default=bits_allocated, minimum=1, maximum=64)
-    representation = get_int(ds, "PixelRepresentation", src, default=0, minimum=0, maximum=1)
-    planar = get_int(ds, "PlanarConfiguration", src, default=0, minimum=0, maximum=1)
-    photometric = get_str(ds, "PhotometricInterpretation", src)
-    if rows is None or columns is None:
-        missing = "Rows" if rows is None else "Columns"
-        raise InvalidHeaderError(f"{element_name(missing)} is missing; an image needs it", src)
-    assert samples is not None and bits_allocated is not None and bits_stored is not None
-    if photometric is None:
-        photometric = "MONOCHROME2" if samples == 1 else "RGB"
-    photometric = photometric.upper()
-    if photometric not in _KNOWN_PHOTOMETRIC:
-        raise InvalidHeaderError(
-            f"{element_name('PhotometricInterpretation')} = {photometric!r} is not supported "
-            f"(valid: {', '.join(sorted(_KNOWN_PHOTOMETRIC))})",
-            src,
-        )
-    if _KNOWN_PHOTOMETRIC[photometric] != samples:
-        if samples not in (1, 3):
-            raise InvalidHeaderError(
-                f"{element_name('SamplesPerPixel')} = {samples} is not supported (valid: 1 or 3)", src
-            )
-        # a mislabelled file: trust the sample count, which fixes the pixel data layout
-        replacement = "MONOCHROME2" if samples == 1 else "RGB"
-        warnings.warn(
-            f"{header.name}: {element_name('PhotometricInterpretation')} = {photometric} does not fit "
-            f"{element_name('SamplesPerPixel')} = {samples}; reading the pixels as {replacement}",
-            PixelDataWarning,
-            stacklevel=3,
-        )
-        photometric = replacement
-    if bits_allocated not in (8, 16, 32):
-        raise InvalidHeaderError(
-            f"{element_name('BitsAllocated')} = {bits_allocated} is not supported (valid: 8, 16, 32)", src
-        )
-    if bits_stored > bits_allocated:
-        raise InvalidHeaderError(
-            f"{element_name('BitsStored')} = {bits_stored} exceeds {element_name('BitsAllocated')} = {bits_allocated}",
-            src,
-        )
-    fmt = PixelFormat(
-        int(rows),
-        int(columns),
-        samples,
-        bits_allocated,
-        bits_stored,
-        int(representation or 0),
-        int(planar or 0),
-        photometric,
-    )
-    # palette entries may be 16-bit: bound the decoded frame by the widest output it can have
-    frame_bytes = rows * columns * 3 * max(fmt.stored_dtype.itemsize, 2 if fmt.is_palette else 1)
-    if frame_bytes > MAX_FRAME_BYTES:
-        raise InvalidHeaderError(
-            f"{element_name('Rows')} = {rows} x {element_name('Columns')} = {columns} gives a "
-            f"{frame_bytes / 2**20:.0f} MiB frame, above echolab's {MAX_FRAME_BYTES >> 20} MiB limit",
-            src,
-        )
-    return fmt
-
-
-def _palette_table(header: Header, fmt: PixelFormat) -> np.ndarray:
-    """The RGB value of every possible stored index, built once with pydicom's apply_color_lut."""
-    from pydicom.pixels.processing import apply_color_lut
-
-    if fmt.bits_stored > 16:
-        raise InvalidHeaderError(
-            f"{element_name('BitsStored')} = {fmt.bits_stored} is too deep for a palette (valid: up to 16)",
-            header.source,
-        )
-    indices = np.arange(1 << fmt.bits_stored, dtype=fmt.stored_dtype if not fmt.pixel_representation else np.int64)
-    try:
-        table = apply_color_lut(indices, header.dataset)
-    except Exception as exc:
-        raise PixelDataError(
-            f"the PALETTE COLOR lookup table cannot be used ({type(exc).__name__}: {str(exc)[:150]}); "
-            "(0028,1101-1103) descriptors and (0028,1201-1203) or (0028,1221-1223) data are needed",
-            header.source,
-        ) from exc
-    table = table[..., :3]
-    if not header.is_little_endian and "RedPaletteColorLookupTableData" in header.dataset and table.dtype.itemsize > 1:
-        # pydicom 3.0 reads non-segmented OW LUT data in native byte order; the file's is big endian
-        table = table.byteswap()
-    return np.ascontiguousarray(_as_8bit_if_exact(table))
-
-
-def _as_8bit_if_exact(table: np.ndarray) -> np.ndarray:
-    """16-bit palette entries that are exact 8-bit values (v * 256 or v * 257) become uint8.
-
-    Scanners write 8-bit colours into 16-bit LUTs; as uint8 the RGB frames display directly
-    (matplotlib, widgets) and take half the memory, with no value lost.
-    """
-    if table.dtype != np.uint16:
-        return table
-    if not np.any(table & 0xFF):
-        return (table >> 8).astype(np.uint8)
-    if not np.any(table % 257):
-        return (table // 257).astype(np.uint8)
-    return table
-
-
 def is_encapsulated(tsuid: str) -> bool:
     """True when (0002,0010) Transfer Syntax UID ``tsuid`` is not a native (uncompressed) one."""
     return tsuid not in _NATIVE_SYNTAXES
@@ -355,9 +228,9 @@ def pixel_source(header: Header, number_of_frames: int, *, require_decoder: bool
     tsuid = header.transfer_syntax_uid
     encapsulated = is_encapsulated(tsuid)
     big_endian = not header.is_little_endian
-    lut = _palette_table(header, fmt) if fmt.is_palette else None
+    lut = palette_table(header, fmt) if fmt.is_palette else None
     if lut is not None:  # the table decides the output depth (8-bit unless its entries need 16)
-        fmt = _replace_format(fmt, palette_bits=8 * lut.dtype.itemsize)
+        fmt = fmt.with_palette_bits(8 * lut.dtype.itemsize)
     if encapsulated and require_decoder:
         check_decoder(tsuid, src)
 
@@ -397,15 +270,16 @@ def pixel_source(header: Header, number_of_frames: int, *, require_decoder: bool
                 source=src,
             )
             return _replace(base, number_of_frames=len(frames.spans), spans=frames.spans, cut_short=frames.cut_short)
-        frame_nbytes = _native_frame_nbytes(fmt)
+        frame_nbytes = native_frame_nbytes(fmt)
         cut_short = value_offset + value_length > reader.size
         available = min(value_length, max(0, reader.size - value_offset)) // frame_nbytes
     if available < number_of_frames:
         cut = "; the file ends inside the pixel data" if cut_short else ""
-        warnings.warn(
-            f"{header.name}: (0028,0008) Number of Frames = {number_of_frames} but the pixel data holds "
-            f"only {available} whole frame(s) of {frame_nbytes} bytes{cut}; only those are used",
+        warn(
             PixelDataWarning,
+            f"(0028,0008) Number of Frames = {number_of_frames} but the pixel data holds "
+            f"only {available} whole frame(s) of {frame_nbytes} bytes{cut}; only those are used",
+            src,
             stacklevel=3,
         )
     swap = (
@@ -425,17 +299,6 @@ def _replace(source: PixelSource, **changes: object) -> PixelSource:
     return replace(source, **changes)  # type: ignore[arg-type]
 
 
-def _replace_format(fmt: PixelFormat, **changes: object) -> PixelFormat:
-    return replace(fmt, **changes)  # type: ignore[arg-type]
-
-
-def _native_frame_nbytes(fmt: PixelFormat) -> int:
-    nbytes = fmt.rows * fmt.columns * fmt.samples_per_pixel * (fmt.bits_allocated // 8)
-    if fmt.photometric_interpretation == "YBR_FULL_422":
-        nbytes = nbytes // 3 * 2
-    return nbytes
-
-
 def _extended_offsets(header: Header) -> tuple[list[int] | None, list[int] | None]:
     ds = header.dataset
     if "ExtendedOffsetTable" not in ds or "ExtendedOffsetTableLengths" not in ds:
@@ -448,72 +311,3 @@ def _extended_offsets(header: Header) -> tuple[list[int] | None, list[int] | Non
     except Exception:
         return None, None
     return offsets, lengths
-
-
-class FrameArray(BackendArray):
-    """Lazy ``(time, rows, columns[, channel])`` frames of the whole image or one region box.
-
-    Parameters
-    ----------
-    pixels
-        The file's :class:`PixelSource`.
-    box
-        Inclusive (x0, y0, x1, y1) image pixel box to crop every frame to; None for the image.
-    """
-
-    def __init__(self, pixels: PixelSource, box: tuple[int, int, int, int] | None = None) -> None:
-        self.pixels = pixels
-        x0, y0, x1, y1 = box if box is not None else (0, 0, pixels.fmt.columns - 1, pixels.fmt.rows - 1)
-        self.box = (x0, y0, x1, y1)
-        self.shape = (pixels.number_of_frames, y1 - y0 + 1, x1 - x0 + 1) + pixels.frame_shape[2:]
-        self.dtype = pixels.fmt.dtype
-
-    def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
-        # OUTER indexing: a list of frames reaches _raw_indexing_method as it is, so that exactly
-        # those frames are decoded (BASIC would turn [3, 597] into the slice 3..597)
-        values: np.ndarray = indexing.explicit_indexing_adapter(
-            key, self.shape, indexing.IndexingSupport.OUTER, self._raw_indexing_method
-        )
-        return values
-
-    def _raw_indexing_method(self, key: tuple[int | slice | np.ndarray, ...]) -> np.ndarray:
-        key = tuple(key) + (slice(None),) * (len(self.shape) - len(key))
-        time_key, row_key, column_key = key[:3]
-        frames = _positions(time_key, self.shape[0])
-        rows = _positions(row_key, self.shape[1])
-        columns = _positions(column_key, self.shape[2])
-        x0, y0 = self.box[0], self.box[1]
-        if not frames or not rows or not columns:
-            data = np.empty((len(frames), len(rows), len(columns)) + self.shape[3:], self.dtype)
-        else:
-            distinct = sorted(set(frames))  # each frame decoded once, however often it is asked for
-            row_lo, row_hi = min(rows), max(rows)
-            col_lo, col_hi = min(columns), max(columns)
-            data = self.pixels.read(distinct, slice(y0 + row_lo, y0 + row_hi + 1), slice(x0 + col_lo, x0 + col_hi + 1))
-            if distinct != frames:
-                data = np.take(data, np.searchsorted(distinct, frames), axis=0)
-            data = _subselect(data, rows, row_lo, 1)
-            data = _subselect(data, columns, col_lo, 2)
-        result_key = tuple(0 if isinstance(k, (int, np.integer)) else slice(None) for k in key[:3])
-        return data[result_key + tuple(key[3:])]
-
-
-def _positions(key: int | np.integer | slice | np.ndarray, size: int) -> list[int]:
-    """The non-negative positions an outer-indexing key selects along an axis of ``size``."""
-    if isinstance(key, slice):
-        return list(range(size)[key])
-    indices = np.atleast_1d(np.asarray(key, dtype=np.int64))
-    return [int(i) for i in np.where(indices < 0, indices + size, indices)]
-
-
-def _subselect(data: np.ndarray, positions: list[int], low: int, axis: int) -> np.ndarray:
-    relative = [p - low for p in positions]
-    if relative == list(range(relative[0], relative[0] + len(relative))):
-        return data[(slice(None),) * axis + (slice(relative[0], relative[0] + len(relative)),)]
-    return np.take(data, relative, axis=axis)
-
-
-def lazy_variable_data(array: FrameArray) -> indexing.MemoryCachedArray:
-    """Wrap a :class:`FrameArray` the way xarray's own backends do (lazy, cached once loaded)."""
-    lazy = indexing.LazilyIndexedArray(array)
-    return indexing.MemoryCachedArray(indexing.CopyOnWriteArray(lazy))  # type: ignore[arg-type]

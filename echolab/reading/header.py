@@ -1,56 +1,32 @@
-"""Reading a DICOM header without its pixels, and reading single header values safely.
+"""Reading a DICOM header without its pixels.
 
 :func:`read_header` parses everything before (7FE0,0010) Pixel Data and records where the pixel
 data element starts in the file, so pixels can later be read frame by frame without ever holding
-the whole Pixel Data value in memory. The ``get_*`` helpers read one element and turn every
-malformed value (wrong VR, several values, NaN, text in a number) into an
-:class:`~echolab.errors.InvalidHeaderError` that names the element.
+the whole Pixel Data value in memory. Single values are read with :mod:`.elements`.
 """
 
 from __future__ import annotations
 
-import functools
-import math
 import mmap
 import os
 import struct
 import warnings
 from dataclasses import dataclass
-from typing import IO, Any, cast
+from typing import IO, cast
 
 import pydicom
-from pydicom.datadict import dictionary_description, tag_for_keyword
-from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.multival import MultiValue
 
-from .errors import InvalidHeaderError, NotDicomError
+from ..errors import InvalidHeaderError, NotDicomError
+from .elements import short_exception
 
-__all__ = [
-    "Header",
-    "PixelElement",
-    "read_header",
-    "looks_like_dicom",
-    "element_name",
-    "get_int",
-    "get_float",
-    "get_str",
-    "get_float_list",
-]
+__all__ = ["Header", "PixelElement", "read_header", "header_from_dataset", "looks_like_dicom"]
 
 PIXEL_DATA_TAG = 0x7FE00010
 _FLOAT_PIXEL_TAGS = (0x7FE00008, 0x7FE00009)
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 _LONG_LENGTH_VRS = {b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"SQ", b"UC", b"UR", b"UT", b"UN"}
-
-
-def element_name(keyword: str) -> str:
-    """Return ``"(gggg,eeee) Description"`` for a DICOM keyword, as used in messages."""
-    tag = tag_for_keyword(keyword)
-    if tag is None:
-        return keyword
-    return f"({tag >> 16:04X},{tag & 0xFFFF:04X}) {dictionary_description(tag)}"
 
 
 @dataclass(frozen=True)
@@ -73,17 +49,32 @@ class PixelElement:
     vr: str
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Header:
-    """A parsed DICOM header: the data set without pixel values, and where the pixels are."""
+    """A parsed DICOM header: the data set without pixel values, and where the pixels are.
+
+    Attributes
+    ----------
+    dataset
+        The data set, pixel data deferred (a deflated file's is read whole).
+    source
+        Path of the file; None for an in-memory data set.
+    transfer_syntax_uid
+        (0002,0010) Transfer Syntax UID (implied from the encoding when the meta is missing).
+    is_little_endian
+        Byte order of the data set (and of encapsulated item headers).
+    pixel_element
+        Where (7FE0,0010) Pixel Data's value lies in the file; None in memory or without pixels.
+    file_size
+        Bytes in the file; None for an in-memory data set.
+    """
 
     dataset: Dataset
     source: str | None
     transfer_syntax_uid: str
     is_little_endian: bool
-    is_implicit_vr: bool
-    pixel_element: PixelElement | None
-    file_size: int | None
+    pixel_element: PixelElement | None = None
+    file_size: int | None = None
 
     @property
     def name(self) -> str:
@@ -123,9 +114,18 @@ def read_header(path: str | os.PathLike[str]) -> Header:
             # a deflated data set cannot be addressed by file offsets: read it whole
             fp.seek(0)
             full = _dcmread_full(fp, source)
-            return Header(full, source, tsuid, True, False, None, file_size)
+            return Header(
+                dataset=full, source=source, transfer_syntax_uid=tsuid, is_little_endian=True, file_size=file_size
+            )
         pixel_element = _read_pixel_element_header(fp, stop_position, is_implicit, is_little, source)
-    return Header(dataset, source, tsuid, is_little, is_implicit, pixel_element, file_size)
+    return Header(
+        dataset=dataset,
+        source=source,
+        transfer_syntax_uid=tsuid,
+        is_little_endian=is_little,
+        pixel_element=pixel_element,
+        file_size=file_size,
+    )
 
 
 def header_from_dataset(dataset: Dataset) -> Header:
@@ -138,7 +138,7 @@ def header_from_dataset(dataset: Dataset) -> Header:
     tsuid = _transfer_syntax(dataset, is_implicit, is_little)
     source = getattr(dataset, "filename", None)
     source = source if isinstance(source, str) else None
-    return Header(dataset, source, tsuid, bool(is_little), bool(is_implicit), None, None)
+    return Header(dataset=dataset, source=source, transfer_syntax_uid=tsuid, is_little_endian=bool(is_little))
 
 
 def _transfer_syntax(dataset: Dataset, is_implicit: bool | None, is_little: bool | None) -> str:
@@ -169,7 +169,7 @@ def _dcmread_header(fp: IO[bytes], source: str) -> Dataset:
     except NotDicomError:
         raise
     except Exception as exc:  # pydicom raises many types on corrupt headers
-        raise InvalidHeaderError(f"cannot parse the DICOM header ({_short(exc)})", source) from exc
+        raise InvalidHeaderError(f"cannot parse the DICOM header ({short_exception(exc)})", source) from exc
     if len(dataset) == 0:
         raise NotDicomError("not a DICOM file: the header holds no data elements", source)
     return dataset
@@ -181,7 +181,7 @@ def _dcmread_full(fp: IO[bytes], source: str) -> Dataset:
             warnings.simplefilter("ignore")
             return pydicom.dcmread(fp, force=True)
     except Exception as exc:
-        raise InvalidHeaderError(f"cannot parse the DICOM data set ({_short(exc)})", source) from exc
+        raise InvalidHeaderError(f"cannot parse the DICOM data set ({short_exception(exc)})", source) from exc
 
 
 def looks_like_dicom(path: str | os.PathLike[str]) -> bool:
@@ -244,150 +244,3 @@ def _read_pixel_element_header(
             value_offset = position + 8
         vr = vr_bytes.decode("ascii", "replace")
     return PixelElement(value_offset, None if length == _UNDEFINED_LENGTH else length, vr)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
-
-
-# --- reading single values -------------------------------------------------------------------
-
-
-#: Text VRs whose values are ASCII by the standard (no Specific Character Set applies).
-_ASCII_VRS = frozenset({"IS", "DS", "UI", "CS", "DA", "TM", "DT", "AS"})
-#: Binary numeric VRs decoded straight from the raw bytes: struct code and item size.
-_BINARY_VRS = {"US": ("H", 2), "SS": ("h", 2), "UL": ("L", 4), "SL": ("l", 4), "FL": ("f", 4), "FD": ("d", 8)}
-
-
-@functools.lru_cache(maxsize=512)
-def _tag(keyword: str) -> int | None:
-    return tag_for_keyword(keyword)
-
-
-def _fast_value(element: Any) -> Any:
-    """The value of a not-yet-converted numeric element, decoded without pydicom's conversion
-    machinery (the bulk of header-reading time); ``NotImplemented`` for anything else."""
-    if not isinstance(element, RawDataElement) or element.value is None:
-        return NotImplemented
-    data, vr = element.value, element.VR
-    if vr in _BINARY_VRS:
-        code, size = _BINARY_VRS[vr]
-        if len(data) % size:
-            return NotImplemented  # let pydicom report the odd length
-        values = struct.unpack(("<" if element.is_little_endian else ">") + code * (len(data) // size), data)
-        return values[0] if len(values) == 1 else list(values)
-    if vr in _ASCII_VRS:  # numbers as text, UIDs and codes: plain ASCII by definition
-        try:
-            parts = [p.strip(" \x00") for p in data.decode("ascii").split("\\")]
-        except UnicodeDecodeError:
-            return NotImplemented  # let pydicom apply the character set (and complain)
-        parts = [p for p in parts if p] if len(parts) > 1 else parts
-        return parts[0] if len(parts) == 1 else parts
-    return NotImplemented
-
-
-def _raw(dataset: Dataset, keyword: str, source: str | None) -> Any:
-    tag = _tag(keyword)
-    if tag is None or tag not in dataset:
-        return None
-    try:
-        value = _fast_value(dataset.get_item(tag))
-        if value is NotImplemented:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # pydicom's VR validation; echolab reports its own
-                value = dataset[tag].value
-    except Exception as exc:  # a value pydicom cannot convert from its VR
-        raise InvalidHeaderError(f"{element_name(keyword)} cannot be read ({_short(exc)})", source) from exc
-    if value is None or value == "" or (isinstance(value, (bytes, MultiValue, list)) and len(value) == 0):
-        return None
-    if isinstance(value, (MultiValue, list, tuple)):
-        if len(value) != 1:
-            raise InvalidHeaderError(
-                f"{element_name(keyword)} = {_show(value)} has {len(value)} values; one is expected",
-                source,
-            )
-        value = value[0]
-    return value
-
-
-def get_int(
-    dataset: Dataset,
-    keyword: str,
-    source: str | None,
-    *,
-    default: int | None = None,
-    minimum: int | None = None,
-    maximum: int | None = None,
-) -> int | None:
-    """Return an integer element's value, ``default`` when absent.
-
-    Raises :class:`InvalidHeaderError` for non-integers and values outside ``[minimum, maximum]``.
-    """
-    value = _raw(dataset, keyword, source)
-    if value is None:
-        return default
-    number: int
-    try:
-        if isinstance(value, bytes):
-            raise TypeError
-        as_float = float(value)
-        if not math.isfinite(as_float) or as_float != int(as_float):
-            raise ValueError
-        number = int(as_float)
-    except (TypeError, ValueError, OverflowError):
-        raise InvalidHeaderError(f"{element_name(keyword)} = {_show(value)} is not an integer", source) from None
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        bounds = f"{minimum if minimum is not None else '-inf'}..{maximum if maximum is not None else 'inf'}"
-        raise InvalidHeaderError(f"{element_name(keyword)} = {number} is outside the valid range {bounds}", source)
-    return number
-
-
-def get_float(dataset: Dataset, keyword: str, source: str | None, *, default: float | None = None) -> float | None:
-    """Return a numeric element's value as a finite float, ``default`` when absent."""
-    value = _raw(dataset, keyword, source)
-    if value is None:
-        return default
-    try:
-        if isinstance(value, bytes):
-            raise TypeError
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        raise InvalidHeaderError(f"{element_name(keyword)} = {_show(value)} is not a number", source) from None
-    if not math.isfinite(number):
-        raise InvalidHeaderError(f"{element_name(keyword)} = {number} is not a finite number", source)
-    return number
-
-
-def get_float_list(dataset: Dataset, keyword: str, source: str | None) -> list[float] | None:
-    """Return a multi-valued numeric element as finite floats, None when absent."""
-    try:
-        value = dataset[keyword].value if keyword in dataset else None
-    except Exception as exc:
-        raise InvalidHeaderError(f"{element_name(keyword)} cannot be read ({_short(exc)})", source) from exc
-    if value is None or value == "":
-        return None
-    values = list(value) if isinstance(value, (MultiValue, list, tuple)) else [value]
-    try:
-        numbers = [float(v) for v in values]
-    except (TypeError, ValueError, OverflowError):
-        raise InvalidHeaderError(f"{element_name(keyword)} = {_show(value)} holds a non-number", source) from None
-    if not all(math.isfinite(n) for n in numbers):
-        raise InvalidHeaderError(f"{element_name(keyword)} holds a non-finite number", source)
-    return numbers
-
-
-def get_str(dataset: Dataset, keyword: str, source: str | None, *, default: str | None = None) -> str | None:
-    """Return a text element's value stripped of padding, ``default`` when absent."""
-    value = _raw(dataset, keyword, source)
-    if value is None:
-        return default
-    if isinstance(value, bytes):
-        value = value.decode("ascii", "replace")
-    text = str(value).strip("\x00 ")
-    return text or default
-
-
-def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, (str, bytes)) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -25,10 +25,10 @@ import warnings
 from dataclasses import dataclass
 from typing import Literal
 
+from ..errors import EcholabError, MissingDecoderError
 from .decoders import check_decoder
-from .errors import EcholabError, MissingDecoderError
+from .frame_source import PixelSource, is_encapsulated, pixel_source
 from .header import Header
-from .pixels import PixelSource, is_encapsulated, pixel_source
 
 __all__ = [
     "Problem",

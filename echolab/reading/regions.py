@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 import numpy as np
 from pydicom.dataset import Dataset
 
-from .codes import DataType, DopplerScaleType, PhysicalUnits, RegionFlags, RegionKind, SpatialFormat
-from .conventions import PIXEL_UNITS, axis_long_name
-from .errors import InvalidHeaderError, RegionError
-from .header import element_name, get_float, get_int
+from ..codes import DataType, DopplerScaleType, PhysicalUnits, RegionFlags, RegionKind, RegionNote, SpatialFormat
+from ..conventions import PIXEL_UNITS, axis_long_name
+from ..errors import InvalidHeaderError, RegionError
+from .elements import element_name, get_float, get_int
 
 _CodeEnum = TypeVar("_CodeEnum", bound=IntEnum)
 
@@ -147,7 +147,7 @@ class Region:
     x: Axis | None
     y: Axis | None
     problems: tuple[str, ...] = ()
-    notes: tuple[tuple[str, str], ...] = field(default=())
+    notes: tuple[tuple[RegionNote, str], ...] = field(default=())
 
     @property
     def spatial_format(self) -> SpatialFormat | None:
@@ -227,7 +227,7 @@ def parse_regions(dataset: Dataset, rows: int, columns: int, source: str | None)
 def parse_region(item: Dataset, index: int, rows: int, columns: int, source: str | None) -> Region:
     """Parse one item of (0018,6011); never raises for bad values (see ``Region.problems``)."""
     problems: list[str] = []
-    notes: list[tuple[str, str]] = []
+    notes: list[tuple[RegionNote, str]] = []
 
     def read_int(keyword: str, required: bool = False) -> int | None:
         try:
@@ -276,7 +276,7 @@ def _clip_box(
     rows: int,
     columns: int,
     problems: list[str],
-    notes: list[tuple[str, str]],
+    notes: list[tuple[RegionNote, str]],
 ) -> tuple[int, int, int, int] | None:
     x0, y0, x1, y1 = box
     if x1 < x0:
@@ -304,11 +304,11 @@ def _clip_box(
             overhang.append(f"{element_name('RegionLocationMaxX1')} = {x1} (last column is {columns - 1})")
         if cy1 != y1:
             overhang.append(f"{element_name('RegionLocationMaxY1')} = {y1} (last row is {rows - 1})")
-        notes.append(("clipped", "box overhangs the image and was clipped: " + ", ".join(overhang)))
+        notes.append((RegionNote.CLIPPED, "box overhangs the image and was clipped: " + ", ".join(overhang)))
     return (x0, y0, cx1, cy1)
 
 
-def _check_doppler_scale(flags: RegionFlags, y_axis: Axis, notes: list[tuple[str, str]]) -> None:
+def _check_doppler_scale(flags: RegionFlags, y_axis: Axis, notes: list[tuple[RegionNote, str]]) -> None:
     """Note a (0018,6016) Doppler scale type bit that contradicts the y units (the units win)."""
     expected = {
         DopplerScaleType.VELOCITY: PhysicalUnits.CM_PER_SECOND,
@@ -317,7 +317,7 @@ def _check_doppler_scale(flags: RegionFlags, y_axis: Axis, notes: list[tuple[str
     if y_axis.units is not None and y_axis.units is not expected:
         notes.append(
             (
-                "calibration",
+                RegionNote.CALIBRATION,
                 f"{element_name('RegionFlags')} bit 2 says {flags.doppler_scale_type.name.lower()} but "
                 f"{element_name('PhysicalUnitsYDirection')} is {y_axis.unit}; the y axis follows the units",
             )
@@ -331,7 +331,7 @@ def _parse_axis(
     box: tuple[int, int, int, int] | None,
     source: str | None,
     problems: list[str],
-    notes: list[tuple[str, str]],
+    notes: list[tuple[RegionNote, str]],
 ) -> Axis | None:
     units_kw, delta_kw, ref_pixel_kw, ref_value_kw = _AXIS_KEYWORDS[name]
     region_min = 0 if box is None else (box[0] if name == "x" else box[1])
@@ -358,7 +358,7 @@ def _parse_axis(
     elif delta == 0.0 or not math.isfinite(delta):
         reason = f"{element_name(delta_kw)} = {delta} (a calibrated axis needs a non-zero delta)"
     if reason is not None:
-        notes.append(("uncalibrated", f"{name} axis has no calibration, using pixel offsets: {reason}"))
+        notes.append((RegionNote.UNCALIBRATED, f"{name} axis has no calibration, using pixel offsets: {reason}"))
         units = None
     return Axis(
         name=name,

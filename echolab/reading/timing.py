@@ -9,29 +9,20 @@ never invents a frame rate.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
-from .errors import InvalidHeaderError
-from .header import element_name, get_float, get_float_list
+from ..codes import TimingSource
+from ..errors import InvalidHeaderError
+from .elements import element_name, get_float, get_float_list
 
-__all__ = ["FrameTiming", "frame_timing", "TimingSource", "TimingCandidate", "timing_candidates"]
+__all__ = ["FrameTiming", "frame_timing", "TimingCandidate", "timing_candidates"]
 
 FRAME_TIME = 0x00181063
 FRAME_TIME_VECTOR = 0x00181065
-
-
-class TimingSource:
-    """Names of the timing sources, as recorded in the ``timing_source`` attr."""
-
-    FRAME_TIME_VECTOR = element_name("FrameTimeVector")
-    FRAME_TIME = element_name("FrameTime")
-    CINE_RATE = element_name("CineRate")
-    RECOMMENDED_DISPLAY_FRAME_RATE = element_name("RecommendedDisplayFrameRate")
-    NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -43,14 +34,18 @@ class FrameTiming:
     times
         Seconds from the first frame (frame indices when ``source`` is ``"none"``).
     source
-        The element the times were computed from, e.g. "(0018,1063) Frame Time".
+        The element the times were computed from (its value is e.g. "(0018,1063) Frame Time").
     notes
         Disagreements found on the way (emitted as :class:`~echolab.errors.TimingWarning`).
+    candidates
+        Every usable timing element with what it implies, chosen or not (see
+        :func:`timing_candidates`), so that checks can compare them without reading the header.
     """
 
     times: np.ndarray
-    source: str
+    source: TimingSource
     notes: tuple[str, ...] = ()
+    candidates: tuple[TimingCandidate, ...] = ()
 
     @property
     def has_timing(self) -> bool:
@@ -67,6 +62,11 @@ class FrameTiming:
 
 def frame_timing(dataset: Dataset, number_of_frames: int, source: str | None) -> FrameTiming:
     """Return the frame times of a data set with ``number_of_frames`` frames."""
+    chosen = _chosen_timing(dataset, number_of_frames, source)
+    return replace(chosen, candidates=tuple(timing_candidates(dataset, number_of_frames, source)))
+
+
+def _chosen_timing(dataset: Dataset, number_of_frames: int, source: str | None) -> FrameTiming:
     notes: list[str] = []
     n = number_of_frames
     cine_rate = _positive(dataset, "CineRate", source, notes)
@@ -148,7 +148,7 @@ def _from_frame_time_vector(dataset: Dataset, n: int, source: str | None, notes:
     return np.concatenate([[0.0], np.cumsum(np.asarray(steps, dtype=np.float64))]) / 1000.0
 
 
-def _check_cine_rate(times: np.ndarray, cine_rate: float | None, name: str, notes: list[str]) -> None:
+def _check_cine_rate(times: np.ndarray, cine_rate: float | None, name: TimingSource, notes: list[str]) -> None:
     if cine_rate is None or len(times) < 2 or times[-1] <= 0:
         return
     rate = (len(times) - 1) / times[-1]
@@ -175,7 +175,7 @@ class TimingCandidate:
         Seconds from the first to the last frame it implies (None for a single frame).
     """
 
-    source: str
+    source: TimingSource
     value: str
     frame_rate: float
     duration: float | None
