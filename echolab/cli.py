@@ -131,15 +131,23 @@ def _convert(args: argparse.Namespace) -> int:
         dashboard_address=args.dashboard,
     )
     for result in results:
-        if result.status == "failed":
-            print(f"failed: {result.path}: {result.reason}", file=sys.stderr)
+        if result.status == "failed" or result.duplicate_of is not None:
+            print(f"{result.status}: {result.path}: {result.reason}", file=sys.stderr)
         for problem in result.problems:
             print(f"problem: {result.path}: {problem}", file=sys.stderr)
-    counts = {status: sum(1 for r in results if r.status == status) for status in ("converted", "skipped", "failed")}
-    with_problems = sum(1 for r in results if r.status == "converted" and r.problems)
-    converted = f"{counts['converted']} converted" + (f" ({with_problems} with problems)" if with_problems else "")
-    print(f"{converted}, {counts['skipped']} already in {store}, {counts['failed']} failed")
-    return 1 if counts["failed"] else 0
+    converted = [r for r in results if r.status == "converted"]
+    with_problems = sum(1 for r in converted if r.problems)
+    in_archive = sum(1 for r in results if r.status == "skipped" and r.duplicate_of is None)
+    duplicates = sum(1 for r in results if r.duplicate_of is not None)
+    failed = sum(1 for r in results if r.status == "failed")
+    print(
+        f"{len(converted)} converted" + (f" ({with_problems} with problems)" if with_problems else ""),
+        f"{in_archive} already in {store}",
+        f"{duplicates} duplicate SOP Instance UID{'' if duplicates == 1 else 's'}",
+        f"{failed} failed",
+        sep=", ",
+    )
+    return 1 if failed else 0
 
 
 def _interrupt(signum: int, frame: object) -> None:

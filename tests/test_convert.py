@@ -123,7 +123,13 @@ def test_duplicate_uids_keep_the_first_file_in_path_order(cluster: str, tmp_path
     shutil.copy(package_file("examples_palette.dcm"), folder / "b.dcm")  # a crop of a.dcm, same SOP Instance UID
     results = convert([str(folder)], tmp_path / "dups.zarr", scheduler=cluster, progress=False)
     assert [r.status for r in results] == ["converted", "skipped"]
-    assert results[1].reason == "same (0008,0018) SOP Instance UID as a.dcm, which holds the group"
+    assert results[1].reason == "duplicate SOP Instance UID of a.dcm"
+    assert results[1].duplicate_of == str(folder / "a.dcm") and results[0].duplicate_of is None
+    again = convert([str(folder)], tmp_path / "dups.zarr", scheduler=cluster, progress=False)
+    assert [(r.status, r.reason, r.duplicate_of) for r in again] == [
+        ("skipped", "already in the archive", None),
+        ("skipped", "duplicate SOP Instance UID of a.dcm", str(folder / "a.dcm")),
+    ]
 
 
 def _port_is_free(host: str, port: int) -> bool:
