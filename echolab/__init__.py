@@ -22,6 +22,7 @@ from .errors import (
     RegionIndexError,
     TimingWarning,
     UncalibratedAxisWarning,
+    UnguardedScriptError,
 )
 from .regions import Axis, Region
 
@@ -44,6 +45,7 @@ __all__ = [
     "RegionError",
     "RegionIndexError",
     "MeasurementError",
+    "UnguardedScriptError",
     "EcholabWarning",
     "RegionClippedWarning",
     "UncalibratedAxisWarning",

@@ -40,6 +40,7 @@ from .errors import EcholabError
 from .inventory import find_files, scan
 from .pixels import decode_threads
 from .problems import Problem
+from .workers import check_script_guard
 
 if TYPE_CHECKING:
     from dask.distributed import LocalCluster
@@ -237,10 +238,20 @@ def convert(
     -------
     list of ConvertResult
         One per file, in the order the files were found.
+
+    Raises
+    ------
+    UnguardedScriptError
+        When a script calls this at its top level without ``if __name__ == "__main__":``: the
+        local cluster's worker processes would run the script again (see :mod:`echolab.workers`).
+        Raised at once; nothing is written.
     """
+    import dask
     from dask.distributed import Client, as_completed
     from tqdm.auto import tqdm
 
+    if scheduler is None:  # at once, before anything is read, started or written
+        check_script_guard("echolab.convert.convert()", dask.config.get("distributed.worker.multiprocessing-method"))
     store = os.path.abspath(os.fspath(store))
     files = [os.path.abspath(p) for p in find_files(sources)]
     results: dict[str, ConvertResult] = {}

@@ -24,6 +24,7 @@ __all__ = [
     "PixelDataWarning",
     "CalibrationWarning",
     "MeasurementError",
+    "UnguardedScriptError",
 ]
 
 
@@ -79,6 +80,11 @@ class RegionIndexError(RegionError, IndexError):
 
 class MeasurementError(EcholabError):
     """A measurement cannot be made as asked (mixed units, uncalibrated axis, point outside the region)."""
+
+
+class UnguardedScriptError(EcholabError):
+    """A script starts worker processes that would run it again and repeat the call starting
+    them: the call belongs under ``if __name__ == "__main__":`` (see :mod:`echolab.workers`)."""
 
 
 class EcholabWarning(UserWarning):
