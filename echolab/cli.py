@@ -1,4 +1,4 @@
-"""The ``echolab`` command: ``info``, ``scan`` and ``convert``.
+"""The ``echolab`` command: ``info``, ``scan``, ``convert`` and ``browse``.
 
     echolab info FILE                     header summary and region table
     echolab scan DIR [--csv OUT]          inventory of every DICOM file under DIR (headers only)
@@ -6,6 +6,12 @@
     echolab browse [DIR]                  the browser widget as a local web app (Voila)
 
 Identifiers (patient, operator, institution) are left out unless ``--keep-identifiers`` is given.
+
+``info`` and ``scan`` name the problems of a file's pixel data by rule id and message (cut short,
+frames missing, no pixel data, no installed decoder: see :mod:`echolab.problems`). ``convert``
+lists on stderr the files it converted with problems, skipped as duplicates or could not convert,
+then ends with one line such as ``3 converted (1 with problems), 1 already in archive.zarr,
+2 duplicate SOP Instance UIDs, 1 failed``.
 
 An error ends in one line on stderr, ``echolab: error: <file>: <what is wrong, what would be
 valid>``, never a traceback; ``--debug`` (before or after the command) prints the traceback first.
