@@ -9,7 +9,8 @@ whose group exists ("already in the archive": the conversion resumes). A file th
 converted is reported with its reason and skipped; the others go on. Headers are read first (in
 parallel, see :func:`echolab.inventory.scan`): a file whose SOP Instance UID an earlier file (in
 path order) already has is skipped as a "duplicate SOP Instance UID of <that file>", so the same
-input always gives the same archive. A file converted with problems (frames missing from a copy
+input always gives the same archive; a file whose headers show it gives no image (no pixel data,
+no installed decoder) fails there and claims no group. A file converted with problems (frames missing from a copy
 cut short, see :mod:`echolab.problems`) says so in its result and in the group's attrs.
 
 The local cluster (:func:`local_cluster`) takes free ports chosen by the system on 127.0.0.1 and
@@ -39,7 +40,7 @@ from .echofile import open as open_file
 from .errors import EcholabError
 from .inventory import find_files, scan
 from .pixels import decode_threads
-from .problems import Problem
+from .problems import NO_IMAGE_RULES, Problem
 from .workers import check_script_guard
 
 if TYPE_CHECKING:
@@ -259,8 +260,9 @@ def convert(
     tasks: list[str] = []
     for row in scan(files, workers=workers):  # headers first: what needs no task is settled here
         uid = row.sop_instance_uid
-        unfit = row.error or _unfit_group_name(uid)
-        if unfit:
+        no_image = [str(problem) for problem in row.problems if problem.rule in NO_IMAGE_RULES]
+        unfit = row.error or _unfit_group_name(uid) or "; ".join(no_image)
+        if unfit:  # fails without claiming its group: a copy of the same file may still give it
             results[row.path] = ConvertResult(row.path, "failed", None, unfit)
         elif uid in owners:
             reason = f"duplicate SOP Instance UID of {os.path.basename(owners[uid])}"

@@ -20,6 +20,7 @@ from pydicom.encaps import encapsulate
 import echolab
 from echolab.convert import convert, convert_file, group_exists, local_cluster, open_archive, scratch_dir
 from echolab.data import sample
+from echolab.header import read_header
 
 from .conftest import BUSY_PORT, REPO, SHARED, package_file
 
@@ -257,3 +258,21 @@ def test_a_plain_script_works_or_stops_at_once(tmp_path: Path, call: str, guarde
         'Put the call under `if __name__ == "__main__":`'
     )
     assert list(out.iterdir()) == []  # no zarr.json, no scratch folder
+
+
+def test_a_copy_without_an_image_does_not_claim_its_group(cluster: str, tmp_path: Path) -> None:
+    """A header-only copy first in path order fails from its headers; the whole copy with the same
+    SOP Instance UID is converted instead of being skipped as its duplicate."""
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    cine = Path(package_file("color3d_jpeg_baseline.dcm")).read_bytes()
+    (folder / "b-whole.dcm").write_bytes(cine)
+    pixel_element = read_header(folder / "b-whole.dcm").pixel_element
+    assert pixel_element is not None
+    (folder / "a-header-only.dcm").write_bytes(cine[: pixel_element.value_offset - 12])
+    results = convert([str(folder)], tmp_path / "copies.zarr", scheduler=cluster, progress=False)
+    assert [(Path(r.path).name, r.status, r.duplicate_of) for r in results] == [
+        ("a-header-only.dcm", "failed", None),
+        ("b-whole.dcm", "converted", None),
+    ]
+    assert results[0].reason.startswith("no-pixel-data: no (7FE0,0010) Pixel Data element")
