@@ -24,6 +24,7 @@ from .errors import (
     RegionIndexError,
     TimingWarning,
     UncalibratedAxisWarning,
+    UnguardedScriptError,
 )
 from .geometry import Sector
 from .reading.regions import Axis, Region
@@ -49,6 +50,7 @@ __all__ = [
     "MeasurementError",
     "GeometryError",
     "Sector",
+    "UnguardedScriptError",
     "EcholabWarning",
     "RegionClippedWarning",
     "UncalibratedAxisWarning",

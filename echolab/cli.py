@@ -1,4 +1,4 @@
-"""The ``echolab`` command: ``info``, ``scan`` and ``convert``.
+"""The ``echolab`` command: ``info``, ``scan``, ``convert`` and ``browse``.
 
     echolab info FILE                     header summary and region table
     echolab scan DIR [--csv OUT]          inventory of every DICOM file under DIR (headers only)
@@ -6,6 +6,12 @@
     echolab browse [DIR]                  the browser widget as a local web app (Voila)
 
 Identifiers (patient, operator, institution) are left out unless ``--keep-identifiers`` is given.
+
+``info`` and ``scan`` name the problems of a file's pixel data by rule id and message (cut short,
+frames missing, no pixel data, no installed decoder: see :mod:`echolab.problems`). ``convert``
+lists on stderr the files it converted with problems, skipped as duplicates or could not convert,
+then ends with one line such as ``3 converted (1 with problems), 1 already in archive.zarr,
+2 duplicate SOP Instance UIDs, 1 failed``.
 
 An error ends in one line on stderr, ``echolab: error: <file>: <what is wrong, what would be
 valid>``, never a traceback; ``--debug`` (before or after the command) prints the traceback first.
@@ -131,15 +137,23 @@ def _convert(args: argparse.Namespace) -> int:
         dashboard_address=args.dashboard,
     )
     for result in results:
-        if result.status == "failed":
-            print(f"failed: {result.path}: {result.reason}", file=sys.stderr)
+        if result.status == "failed" or result.duplicate_of is not None:
+            print(f"{result.status}: {result.path}: {result.reason}", file=sys.stderr)
         for problem in result.problems:
             print(f"problem: {result.path}: {problem}", file=sys.stderr)
-    counts = {status: sum(1 for r in results if r.status == status) for status in ("converted", "skipped", "failed")}
-    with_problems = sum(1 for r in results if r.status == "converted" and r.problems)
-    converted = f"{counts['converted']} converted" + (f" ({with_problems} with problems)" if with_problems else "")
-    print(f"{converted}, {counts['skipped']} already in {store}, {counts['failed']} failed")
-    return 1 if counts["failed"] else 0
+    converted = [r for r in results if r.status == "converted"]
+    with_problems = sum(1 for r in converted if r.problems)
+    in_archive = sum(1 for r in results if r.status == "skipped" and r.duplicate_of is None)
+    duplicates = sum(1 for r in results if r.duplicate_of is not None)
+    failed = sum(1 for r in results if r.status == "failed")
+    print(
+        f"{len(converted)} converted" + (f" ({with_problems} with problems)" if with_problems else ""),
+        f"{in_archive} already in {store}",
+        f"{duplicates} duplicate SOP Instance UID{'' if duplicates == 1 else 's'}",
+        f"{failed} failed",
+        sep=", ",
+    )
+    return 1 if failed else 0
 
 
 def _interrupt(signum: int, frame: object) -> None:

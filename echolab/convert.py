@@ -5,10 +5,13 @@ groups (see :mod:`echolab.datasets`). Files are converted in parallel by a
 :mod:`dask.distributed` cluster — a local one by default, or any scheduler address — one task per
 file. A group is written into a scratch folder beside the archive and renamed into place when
 complete, so a crash or Ctrl-C never leaves a half-written group, and a rerun skips the files
-whose group exists (the conversion resumes). A file that cannot be converted is reported with
-its reason and skipped; the others go on. Headers are read first (in parallel, see
-:func:`echolab.inventory.scan`): a file whose SOP Instance UID an earlier file (in path order)
-already holds is skipped with a note, so the same input always gives the same archive.
+whose group exists ("already in the archive": the conversion resumes). A file that cannot be
+converted is reported with its reason and skipped; the others go on. Headers are read first (in
+parallel, see :func:`echolab.inventory.scan`): a file whose SOP Instance UID an earlier file (in
+path order) already has is skipped as a "duplicate SOP Instance UID of <that file>", so the same
+input always gives the same archive; a file whose headers show it gives no image (no pixel data,
+no installed decoder) fails there and claims no group. A file converted with problems (frames missing from a copy
+cut short, see :mod:`echolab.problems`) says so in its result and in the group's attrs.
 
 The local cluster (:func:`local_cluster`) takes free ports chosen by the system on 127.0.0.1 and
 prints nothing: no dashboard unless asked for, so another program on Dask's usual port 8787 (a
@@ -19,6 +22,7 @@ Run one conversion per archive at a time: a new run clears the scratch folder of
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -35,7 +39,8 @@ from .echofile import open as open_file
 from .errors import EcholabError
 from .inventory import find_files, scan
 from .reading.frame_source import decode_threads
-from .reading.problems import Problem
+from .reading.problems import NO_IMAGE_RULES, Problem
+from .workers import check_script_guard
 
 if TYPE_CHECKING:
     from dask.distributed import LocalCluster
@@ -43,6 +48,9 @@ if TYPE_CHECKING:
 __all__ = ["ConvertResult", "convert", "convert_file", "group_exists", "local_cluster", "scratch_dir"]
 
 Status = Literal["converted", "skipped", "failed"]
+
+#: The reason of a file skipped because its group is in the archive from an earlier run.
+ALREADY_IN_ARCHIVE = "already in the archive"
 
 #: Frames per Zarr chunk along ``time``: one chunk of a 640 x 480 RGB cine is about 30 MB.
 TIME_CHUNK = 32
@@ -57,14 +65,20 @@ class ConvertResult:
     path
         The source file.
     status
-        ``"converted"``, ``"skipped"`` (its group already exists) or ``"failed"``.
+        ``"converted"``, ``"skipped"`` or ``"failed"``. A file is skipped when its group was in
+        the archive before this run (reason ``"already in the archive"``), or when an earlier file
+        of this run (in path order) has the same SOP Instance UID (``duplicate_of`` names it).
     group
         The archive group (the SOP Instance UID), None when the header could not be read.
     reason
-        Why it failed or was skipped.
+        Why it failed or was skipped: ``"already in the archive"``, ``"duplicate SOP Instance
+        UID of <file name>"``, or what made it fail.
     problems
         For a converted file: what the stored group lacks, e.g. the frames of a file cut short
         (see :mod:`echolab.problems`); empty when it holds every frame the header promises.
+    duplicate_of
+        For a file skipped as a duplicate: the path of the file whose group has its SOP
+        Instance UID; None otherwise.
     """
 
     path: str
@@ -72,6 +86,14 @@ class ConvertResult:
     group: str | None = None
     reason: str = ""
     problems: tuple[Problem, ...] = ()
+    duplicate_of: str | None = None
+
+
+def _unfit_group_name(uid: str | None) -> str:
+    """Why (0008,0018) SOP Instance UID ``uid`` cannot name an archive group ("" when it can)."""
+    if not uid or "/" in uid or uid.startswith("."):
+        return f"(0008,0018) SOP Instance UID = {uid!r} cannot name a group (valid: a UID such as 1.2.840.1)"
+    return ""
 
 
 def scratch_dir(store: str | os.PathLike[str]) -> str:
@@ -99,12 +121,13 @@ def convert_file(
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             f = open_file(path)
+            unfit = _unfit_group_name(f.sop_instance_uid)
+            if unfit:
+                return ConvertResult(path, "failed", None, unfit)
             group = f.sop_instance_uid
-            if not group or "/" in group or group.startswith("."):
-                reason = f"(0008,0018) SOP Instance UID = {group!r} cannot name a group"
-                return ConvertResult(path, "failed", None, reason)
+            assert group is not None
             if group_exists(store, group):
-                return ConvertResult(path, "skipped", group, "already in the archive")
+                return ConvertResult(path, "skipped", group, ALREADY_IN_ARCHIVE)
             tree = file_datatree(f, keep_identifiers=keep_identifiers, cache=False)
             tree = tree.chunk({"time": time_chunk})
             # inside a worker: no nested cluster tasks, and one decode thread per file
@@ -113,8 +136,8 @@ def convert_file(
         try:
             os.rename(partial, os.path.join(store, group))
         except OSError:
-            if group_exists(store, group):  # the same UID converted meanwhile by another task
-                return ConvertResult(path, "skipped", group, "already in the archive (duplicate SOP Instance UID)")
+            if group_exists(store, group):  # the same UID written meanwhile, by another conversion of the archive
+                return ConvertResult(path, "skipped", group, ALREADY_IN_ARCHIVE)
             raise
         return ConvertResult(path, "converted", group, problems=f.problems)
     except EcholabError as exc:
@@ -215,36 +238,54 @@ def convert(
     -------
     list of ConvertResult
         One per file, in the order the files were found.
+
+    Raises
+    ------
+    UnguardedScriptError
+        When a script calls this at its top level without ``if __name__ == "__main__":``: the
+        local cluster's worker processes would run the script again (see :mod:`echolab.workers`).
+        Raised at once; nothing is written.
     """
+    import dask
     from dask.distributed import Client, as_completed
     from tqdm.auto import tqdm
 
+    if scheduler is None:  # at once, before anything is read, started or written
+        check_script_guard("echolab.convert.convert()", dask.config.get("distributed.worker.multiprocessing-method"))
     store = os.path.abspath(os.fspath(store))
     files = [os.path.abspath(p) for p in find_files(sources)]
     results: dict[str, ConvertResult] = {}
-    owners: dict[str, str] = {}
+    owners: dict[str, str] = {}  # SOP Instance UID -> the file that holds its group
     tasks: list[str] = []
-    for row in scan(files, workers=workers):  # headers first: bad headers and duplicate UIDs need no task
-        if row.error:
-            results[row.path] = ConvertResult(row.path, "failed", None, row.error)
-        elif row.sop_instance_uid in owners:
-            first = os.path.basename(owners[row.sop_instance_uid])
-            reason = f"same (0008,0018) SOP Instance UID as {first}, which holds the group"
-            results[row.path] = ConvertResult(row.path, "skipped", row.sop_instance_uid, reason)
+    for row in scan(files, workers=workers):  # headers first: what needs no task is settled here
+        uid = row.sop_instance_uid
+        no_image = [str(problem) for problem in row.problems if problem.rule in NO_IMAGE_RULES]
+        unfit = row.error or _unfit_group_name(uid) or "; ".join(no_image)
+        if unfit:  # fails without claiming its group: a copy of the same file may still give it
+            results[row.path] = ConvertResult(row.path, "failed", None, unfit)
+        elif uid in owners:
+            reason = f"duplicate SOP Instance UID of {os.path.basename(owners[uid])}"
+            results[row.path] = ConvertResult(row.path, "skipped", uid, reason, duplicate_of=owners[uid])
         else:
-            owners[row.sop_instance_uid] = row.path
-            tasks.append(row.path)
+            owners[uid] = row.path
+            if group_exists(store, uid):
+                results[row.path] = ConvertResult(row.path, "skipped", uid, ALREADY_IN_ARCHIVE)
+            else:
+                tasks.append(row.path)
     for result in results.values():
         if on_result is not None:
             on_result(result)
-    _prepare_store(store)
-    cluster = None
-    if scheduler is None:
-        cluster = local_cluster(workers, dashboard_address=dashboard_address)
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
-    try:
+    if not tasks:
+        _prepare_store(store)
+        return [results[path] for path in files]
+    with contextlib.ExitStack() as stack:
+        stack.callback(shutil.rmtree, scratch_dir(store), ignore_errors=True)  # last, after the cluster
+        if scheduler is None:
+            cluster = stack.enter_context(local_cluster(workers, dashboard_address=dashboard_address))
+            client = stack.enter_context(Client(cluster))
+        else:
+            client = stack.enter_context(Client(scheduler))
+        _prepare_store(store)  # only now: a cluster that cannot start leaves nothing behind
         futures = client.map(convert_file, tasks, store=store, keep_identifiers=keep_identifiers, pure=False)
         origin = {future.key: path for future, path in zip(futures, tasks, strict=True)}
         with tqdm(total=len(tasks), unit="file", disable=not progress, desc="converting") as bar:
@@ -257,11 +298,6 @@ def convert(
                 if on_result is not None:
                     on_result(result)
                 bar.update()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-        shutil.rmtree(scratch_dir(store), ignore_errors=True)
     return [results[path] for path in files if path in results]
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "require",
     "GeometryError",
     "warn",
+    "UnguardedScriptError",
 ]
 
 
@@ -119,6 +120,11 @@ def require(module: str, *, extra: str, purpose: str) -> ModuleType:
 
 class GeometryError(EcholabError):
     """A region's scan-area geometry cannot be estimated (not a 2D region, or no scan area in its pixels)."""
+
+
+class UnguardedScriptError(EcholabError):
+    """A script starts worker processes that would run it again and repeat the call starting
+    them: the call belongs under ``if __name__ == "__main__":`` (see :mod:`echolab.workers`)."""
 
 
 class EcholabWarning(UserWarning):

@@ -9,6 +9,7 @@ No pixel is decoded and no identifier (patient, operator, institution) is read i
 from __future__ import annotations
 
 import csv
+import multiprocessing
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,6 +21,7 @@ from .echofile import open as open_file
 from .errors import EcholabError
 from .reading.header import looks_like_dicom
 from .reading.problems import Problem
+from .workers import check_script_guard
 
 __all__ = ["InventoryRow", "find_files", "inventory_row", "scan", "write_csv"]
 
@@ -144,6 +146,12 @@ def scan(
 
     ``workers`` processes read headers in parallel (default: one per CPU; 1 reads in this
     process). ``root`` makes the row paths relative (default: the single folder given).
+
+    Raises
+    ------
+    UnguardedScriptError
+        When a script calls this at its top level without ``if __name__ == "__main__":`` and the
+        processes would run the script again (see :mod:`echolab.workers`).
     """
     files = find_files(paths)
     if root is None and len(paths) == 1 and os.path.isdir(paths[0]):
@@ -153,7 +161,9 @@ def scan(
     if count <= 1 or len(jobs) < 8:
         yield from map(_row, jobs)
         return
-    with ProcessPoolExecutor(max_workers=count) as pool:
+    context = multiprocessing.get_context()
+    check_script_guard("echolab.inventory.scan()", context.get_start_method())
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
         yield from pool.map(_row, jobs, chunksize=max(1, min(64, len(jobs) // (4 * count))))
 
 

@@ -149,7 +149,8 @@ def test_convert_command_reports_failures_in_its_exit_status(tmp_path: Path) -> 
     command = [sys.executable, "-m", "echolab.cli", "convert", str(folder), str(store), "--workers", "1"]
     done = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr
-    assert "2 converted (1 with problems), 0 already in" in done.stdout and "1 failed" in done.stdout
+    last = done.stdout.splitlines()[-1]
+    assert last == f"2 converted (1 with problems), 0 already in {store}, 0 duplicate SOP Instance UIDs, 1 failed"
     assert "failed: " in done.stderr and "bad.dcm" in done.stderr and "Traceback" not in done.stderr
     assert f"problem: {folder / 'cut.dcm'}: truncated-pixel-data: (7FE0,0010) Pixel Data holds " in done.stderr
     assert "8787" not in done.stderr and "Warning" not in done.stderr  # port 8787 is held (conftest)
@@ -157,6 +158,26 @@ def test_convert_command_reports_failures_in_its_exit_status(tmp_path: Path) -> 
         [*command[:4], str(folder / "good.dcm"), str(store)], capture_output=True, text=True, timeout=300
     )
     assert good_only.returncode == 0 and "0 converted, 1 already in" in good_only.stdout
+    assert good_only.stderr == ""  # no progress bar when nothing is left to convert
+
+
+def test_convert_counts_files_in_the_archive_apart_from_duplicates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two files sharing one SOP Instance UID, on a new archive and then again."""
+    folder = tmp_path / "dups"
+    folder.mkdir()
+    shutil.copy(package_file("OBXXXX1A.dcm"), folder / "a.dcm")
+    shutil.copy(package_file("examples_palette.dcm"), folder / "b.dcm")  # a crop of a.dcm, same SOP Instance UID
+    shutil.copy(sample("synthetic-mmode.dcm"), folder / "c.dcm")
+    store = str(tmp_path / "archive.zarr")
+    assert main(["convert", str(folder), store, "--workers", "1"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-1] == f"2 converted, 0 already in {store}, 1 duplicate SOP Instance UID, 0 failed"
+    assert f"skipped: {folder / 'b.dcm'}: duplicate SOP Instance UID of a.dcm" in captured.err
+    assert main(["convert", str(folder), store, "--workers", "1"]) == 0
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == f"0 converted, 2 already in {store}, 1 duplicate SOP Instance UID, 0 failed"
 
 
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +20,9 @@ from pydicom.encaps import encapsulate
 import echolab
 from echolab.convert import convert, convert_file, group_exists, local_cluster, open_archive, scratch_dir
 from echolab.data import sample
+from echolab.reading.header import read_header
 
-from .conftest import BUSY_PORT, SHARED, package_file
+from .conftest import BUSY_PORT, REPO, SHARED, package_file
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +127,13 @@ def test_duplicate_uids_keep_the_first_file_in_path_order(cluster: str, tmp_path
     shutil.copy(package_file("examples_palette.dcm"), folder / "b.dcm")  # a crop of a.dcm, same SOP Instance UID
     results = convert([str(folder)], tmp_path / "dups.zarr", scheduler=cluster, progress=False)
     assert [r.status for r in results] == ["converted", "skipped"]
-    assert results[1].reason == "same (0008,0018) SOP Instance UID as a.dcm, which holds the group"
+    assert results[1].reason == "duplicate SOP Instance UID of a.dcm"
+    assert results[1].duplicate_of == str(folder / "a.dcm") and results[0].duplicate_of is None
+    again = convert([str(folder)], tmp_path / "dups.zarr", scheduler=cluster, progress=False)
+    assert [(r.status, r.reason, r.duplicate_of) for r in again] == [
+        ("skipped", "already in the archive", None),
+        ("skipped", "duplicate SOP Instance UID of a.dcm", str(folder / "a.dcm")),
+    ]
 
 
 def _port_is_free(host: str, port: int) -> bool:
@@ -186,3 +196,83 @@ def test_a_cine_cut_short_converts_its_whole_frames_and_says_so(cluster: str, tm
         np.testing.assert_array_equal(image[whole - 1].values, original[whole - 1].values)  # the last one is whole
         held[name] = whole
     assert held.get("godicom-400000.dcm", 9) == 9
+
+
+#: Small user scripts: the call at the top level, or under the guard. argv: source folder, output.
+SCRIPTS = {
+    "convert": """\
+import sys
+from echolab.convert import convert
+
+{indent}print([r.status for r in convert([sys.argv[1]], sys.argv[2] + "/archive.zarr", workers=1, progress=False)])
+""",
+    "scan": """\
+import multiprocessing, sys
+from echolab.inventory import scan
+
+multiprocessing.set_start_method("spawn", force=True)  # as on macOS, Windows, Linux from Python 3.14
+{indent}print(sorted({{row.frames for row in scan([sys.argv[1]], workers=2)}}))
+""",
+}
+
+
+@pytest.mark.parametrize("guarded", [False, True], ids=["unguarded", "guarded"])
+@pytest.mark.parametrize("call", sorted(SCRIPTS))
+def test_a_plain_script_works_or_stops_at_once(tmp_path: Path, call: str, guarded: bool) -> None:
+    """Worker processes started with "spawn" run the main script again: a top-level call without
+    `if __name__ == "__main__":` stops at once with one EcholabError naming the line and the fix,
+    and leaves nothing behind; under the guard the same script works."""
+    source = tmp_path / "in"
+    source.mkdir()
+    for copy in range(8 if call == "scan" else 1):  # scan starts processes from 8 files on
+        shutil.copy(sample("synthetic-mmode.dcm"), source / f"{copy}.dcm")
+    out = tmp_path / "out"
+    out.mkdir()
+    code = SCRIPTS[call].format(indent="")
+    if guarded:
+        head, last = code.rstrip("\n").rsplit("\n", 1)
+        code = f'{head}\nif __name__ == "__main__":\n    {last}\n'
+    script = tmp_path / f"{call}_folder.py"
+    script.write_text(code)
+    done = subprocess.run(
+        [sys.executable, str(script), str(source), str(out)],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if guarded:
+        assert done.returncode == 0 and done.stderr == "", done.stderr
+        assert done.stdout.strip() == ("['converted']" if call == "convert" else "[1]")
+        return
+    lines = done.stderr.splitlines()
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.count("Traceback") == 1 and len(lines) < 20, done.stderr
+    line = code.splitlines().index(next(s for s in code.splitlines() if s.startswith("print("))) + 1
+    function = "echolab.convert.convert()" if call == "convert" else "echolab.inventory.scan()"
+    assert lines[-1] == (
+        f"echolab.errors.UnguardedScriptError: {script}: line {line} calls {function} "
+        'at the top level of the script, outside `if __name__ == "__main__":`; the worker processes it starts '
+        "('spawn' start method) run the script again and would call it again. "
+        'Put the call under `if __name__ == "__main__":`'
+    )
+    assert list(out.iterdir()) == []  # no zarr.json, no scratch folder
+
+
+def test_a_copy_without_an_image_does_not_claim_its_group(cluster: str, tmp_path: Path) -> None:
+    """A header-only copy first in path order fails from its headers; the whole copy with the same
+    SOP Instance UID is converted instead of being skipped as its duplicate."""
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    cine = Path(package_file("color3d_jpeg_baseline.dcm")).read_bytes()
+    (folder / "b-whole.dcm").write_bytes(cine)
+    pixel_element = read_header(folder / "b-whole.dcm").pixel_element
+    assert pixel_element is not None
+    (folder / "a-header-only.dcm").write_bytes(cine[: pixel_element.value_offset - 12])
+    results = convert([str(folder)], tmp_path / "copies.zarr", scheduler=cluster, progress=False)
+    assert [(Path(r.path).name, r.status, r.duplicate_of) for r in results] == [
+        ("a-header-only.dcm", "failed", None),
+        ("b-whole.dcm", "converted", None),
+    ]
+    assert results[0].reason.startswith("no-pixel-data: no (7FE0,0010) Pixel Data element")

@@ -38,6 +38,7 @@ __all__ = [
     "TRUNCATED_PIXEL_DATA",
     "MISSING_FRAMES",
     "UNREADABLE_PIXEL_DATA",
+    "NO_IMAGE_RULES",
     "pixel_problems",
     "frames_problem",
 ]
@@ -49,6 +50,9 @@ NO_DECODER: Rule = "no-decoder"
 TRUNCATED_PIXEL_DATA: Rule = "truncated-pixel-data"
 MISSING_FRAMES: Rule = "missing-frames"
 UNREADABLE_PIXEL_DATA: Rule = "unreadable-pixel-data"
+
+#: Rules under which not one frame can be read: the file gives no image at all.
+NO_IMAGE_RULES: frozenset[Rule] = frozenset({NO_PIXEL_DATA, NO_DECODER, UNREADABLE_PIXEL_DATA})
 
 
 @dataclass(frozen=True)
