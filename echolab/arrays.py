@@ -19,13 +19,41 @@ import xarray as xr
 from xarray.backends import BackendArray
 from xarray.core import indexing
 
-from .codes import RegionKind
-from .conventions import netcdf_safe_attrs, region_long_name, time_attrs
+from .conventions import (
+    CALIBRATION_CORRECTIONS,
+    COMMENT,
+    COORDINATE_ATTRS,
+    DATA_TYPE,
+    DATA_TYPE_CODE,
+    DOPPLER_POSITIVE_DIRECTION,
+    DOPPLER_SCALE_TYPE,
+    HEADER_PREFIX,
+    LONG_NAME,
+    PHOTOMETRIC_INTERPRETATION,
+    PRIORITY,
+    REGION_FLAGS,
+    REGION_INDEX,
+    REGION_KIND,
+    REGION_LOCATION,
+    REGION_LOCATION_CLIPPED,
+    SCALING_PROTECTION,
+    SCROLLING,
+    SOP_INSTANCE_UID,
+    SOURCE_FILE,
+    SPATIAL_FORMAT,
+    SPATIAL_FORMAT_CODE,
+    TIMING_SOURCE,
+    TRANSFER_SYNTAX_UID,
+    UNITS,
+    netcdf_safe_attrs,
+    region_long_name,
+    time_attrs,
+)
 from .reading.frame_source import PixelSource
 from .reading.regions import Axis, Region
 from .reading.timing import FrameTiming
 
-__all__ = ["FrameArray", "region_dataarray", "image_dataarray", "cached", "region_attrs", "doppler_positive_direction"]
+__all__ = ["FrameArray", "region_dataarray", "image_dataarray", "cached", "region_attrs", "file_attrs"]
 
 CHANNELS = ("R", "G", "B")
 
@@ -107,61 +135,50 @@ def _time_coords(timing: FrameTiming, frames: int) -> dict[str, Any]:
     times = timing.times[:frames]
     return {
         "time": ("time", np.asarray(times, dtype=np.float64), time_attrs(timing.has_timing)),
-        "frame": ("time", np.arange(frames, dtype=np.int64), {"long_name": "frame index (0-based)"}),
+        "frame": ("time", np.arange(frames, dtype=np.int64), dict(COORDINATE_ATTRS["frame"])),
     }
 
 
 def _axis_coords(axis: Axis, first: int, last: int, dim: str, pixel_name: str) -> dict[str, Any]:
     pixels = np.arange(first, last + 1, dtype=np.int64)
-    attrs: dict[str, Any] = {"units": axis.unit, "long_name": axis.long_name}
+    attrs: dict[str, Any] = {UNITS: axis.unit, LONG_NAME: axis.long_name}
     if axis.uncalibrated_reason:
-        attrs["comment"] = f"uncalibrated: {axis.uncalibrated_reason}"
-    label = "column" if pixel_name == "column" else "row"
+        attrs[COMMENT] = f"uncalibrated: {axis.uncalibrated_reason}"
     return {
         dim: (dim, axis.values(pixels), attrs),
-        pixel_name: (dim, pixels, {"long_name": f"image {label} index (0-based)", "units": "pixel"}),
+        pixel_name: (dim, pixels, dict(COORDINATE_ATTRS[pixel_name])),
     }
 
 
 def region_attrs(region: Region) -> dict[str, Any]:
-    """The attrs that describe a region (netCDF-safe)."""
+    """The attrs that describe a region (netCDF-safe): its codes, box and calibration; when
+    echolab corrected the calibration, the header's own values too (prefixed ``header_``)."""
     flags = region.flags
     attrs: dict[str, Any] = {
-        "region_index": region.index,
-        "region_kind": region.kind.value,
-        "spatial_format": region.spatial_format_name,
-        "spatial_format_code": region.spatial_format_code,
-        "data_type": region.data_type_name,
-        "data_type_code": region.data_type_code,
-        "region_flags": int(flags),
-        "priority": flags.priority.name.lower(),
-        "scaling_protection": flags.scaling_protection,
-        "doppler_scale_type": flags.doppler_scale_type.name.lower(),
-        "scrolling": flags.scrolling.label,
-        "region_location": list(region.box) if region.box else None,
-        "region_location_clipped": list(region.clipped_box) if region.clipped_box else None,
+        REGION_INDEX: region.index,
+        REGION_KIND: region.kind.value,
+        SPATIAL_FORMAT: region.spatial_format_name,
+        SPATIAL_FORMAT_CODE: region.spatial_format_code,
+        DATA_TYPE: region.data_type_name,
+        DATA_TYPE_CODE: region.data_type_code,
+        REGION_FLAGS: int(flags),
+        PRIORITY: flags.priority.name.lower(),
+        SCALING_PROTECTION: flags.scaling_protection,
+        DOPPLER_SCALE_TYPE: flags.doppler_scale_type.name.lower(),
+        SCROLLING: flags.scrolling.label,
+        REGION_LOCATION: list(region.box) if region.box else None,
+        REGION_LOCATION_CLIPPED: list(region.clipped_box) if region.clipped_box else None,
     }
     for axis in (region.x, region.y):
-        if axis is None:
-            continue
-        n = axis.name
-        attrs[f"physical_units_{n}_direction"] = axis.units_code
-        attrs[f"physical_delta_{n}"] = axis.delta
-        attrs[f"reference_pixel_{n}0"] = axis.reference_pixel
-        attrs[f"reference_pixel_physical_value_{n}"] = axis.reference_value
-    direction = doppler_positive_direction(region)
-    if direction is not None:
-        attrs["doppler_positive_direction"] = direction
+        if axis is not None:
+            attrs.update(axis.to_attrs())
+    if region.original is not None:
+        for axis in (region.original.x, region.original.y):
+            if axis is not None:
+                attrs.update(axis.to_attrs(prefix=HEADER_PREFIX))
+        attrs[CALIBRATION_CORRECTIONS] = ", ".join(rule.value for rule, _ in region.corrections)
+    attrs[DOPPLER_POSITIVE_DIRECTION] = region.doppler_positive_direction
     return attrs
-
-
-def doppler_positive_direction(region: Region) -> str | None:
-    """Where positive Doppler values lie on screen: ``"up"`` (the usual negative Delta Y, flow
-    towards the probe above the baseline) or ``"down"``; None for other regions or an uncalibrated y."""
-    if region.kind is not RegionKind.SPECTRAL_DOPPLER or region.y is None or not region.y.calibrated:
-        return None
-    assert region.y.delta is not None
-    return "up" if region.y.delta < 0 else "down"
 
 
 def region_dataarray(
@@ -181,9 +198,9 @@ def region_dataarray(
     if pixels.fmt.is_colour:
         coords["channel"] = ("channel", np.array(CHANNELS, dtype=object))  # vlen strings: specified in Zarr v3
     attrs = {**file_attrs, **region_attrs(region)}
-    attrs["long_name"] = region_long_name(region.kind, region.data_type_name)
+    attrs[LONG_NAME] = region_long_name(region.kind, region.data_type_name)
     if region.flags.scrolling.name.startswith("SWEEPING"):
-        attrs["comment"] = "sweeping region: its time axis wraps inside the region and is not monotonic"
+        attrs[COMMENT] = "sweeping region: its time axis wraps inside the region and is not monotonic"
     variable = xr.Variable(dims, indexing.LazilyIndexedArray(array), attrs=netcdf_safe_attrs(attrs))
     return xr.DataArray(variable, coords=coords, name=f"region_{region.index}")
 
@@ -198,15 +215,15 @@ def image_dataarray(
     array = FrameArray(pixels)
     dims: tuple[str, ...] = ("time", "row", "column") + (("channel",) if pixels.fmt.is_colour else ())
     coords = _time_coords(timing, array.shape[0])
-    coords["row"] = ("row", np.arange(pixels.fmt.rows, dtype=np.int64), {"long_name": "image row", "units": "pixel"})
+    coords["row"] = ("row", np.arange(pixels.fmt.rows, dtype=np.int64), dict(COORDINATE_ATTRS["row"]))
     coords["column"] = (
         "column",
         np.arange(pixels.fmt.columns, dtype=np.int64),
-        {"long_name": "image column", "units": "pixel"},
+        dict(COORDINATE_ATTRS["column"]),
     )
     if pixels.fmt.is_colour:
         coords["channel"] = ("channel", np.array(CHANNELS, dtype=object))  # vlen strings: specified in Zarr v3
-    attrs = {**file_attrs, "long_name": "pixel value"}
+    attrs = {**file_attrs, LONG_NAME: "pixel value"}
     variable = xr.Variable(dims, indexing.LazilyIndexedArray(array), attrs=netcdf_safe_attrs(attrs))
     return xr.DataArray(variable, coords=coords, name="image")
 
@@ -221,9 +238,9 @@ def file_attrs(
 ) -> dict[str, Any]:
     """Attrs every array of one file carries (no patient or institution identifiers)."""
     return {
-        "sop_instance_uid": sop_instance_uid,
-        "source_file": os.path.basename(source) if source else None,
-        "timing_source": timing.source.value,
-        "transfer_syntax_uid": transfer_syntax_uid,
-        "photometric_interpretation": photometric_interpretation,
+        SOP_INSTANCE_UID: sop_instance_uid,
+        SOURCE_FILE: os.path.basename(source) if source else None,
+        TIMING_SOURCE: timing.source.value,
+        TRANSFER_SYNTAX_UID: transfer_syntax_uid,
+        PHOTOMETRIC_INTERPRETATION: photometric_interpretation,
     }

@@ -1,7 +1,8 @@
-"""The ``echolab`` command: ``info``, ``scan``, ``convert`` and ``browse``.
+"""The ``echolab`` command: ``info``, ``scan``, ``check``, ``convert`` and ``browse``.
 
     echolab info FILE                     header summary and region table
     echolab scan DIR [--csv OUT]          inventory of every DICOM file under DIR (headers only)
+    echolab check SRC... [--json F]       findings per file, by rule id (see echolab.checks)
     echolab convert SRC... OUT.zarr       every file to one Zarr group per SOP Instance UID (Dask)
     echolab browse [DIR]                  the browser widget as a local web app (Voila)
 
@@ -20,7 +21,7 @@ Exit status:
 
 - 0: success. ``scan`` lists unreadable files and files with problems and still succeeds.
 - 1: a failure: ``info`` on a file that is not DICOM or cannot be read, a file ``convert`` could
-  not convert, an unexpected error.
+  not convert, a ``check`` finding of severity error, an unexpected error.
 - 2: a usage error: an unknown option, a path that does not exist, a folder where a file is
   needed (or the reverse).
 - 130: interrupted (Ctrl-C).
@@ -33,7 +34,6 @@ import os
 import signal
 import sys
 import traceback
-import warnings
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
@@ -74,15 +74,17 @@ def _require(paths: Sequence[str], valid: str) -> None:
 
 def _info(args: argparse.Namespace) -> int:
     from .datasets import identifying_attrs
-    from .echofile import open as open_file
+    from .echofile import open_collecting
 
     if os.path.isdir(args.file):
         raise UsageError("is a folder; `echolab info` reads one DICOM file (`echolab scan` lists a folder)", args.file)
     if not os.path.exists(args.file):
         raise UsageError("no such file; give the path of a DICOM file", args.file)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        f = open_file(args.file)
+    opened = open_collecting(args.file)
+    if opened.echofile is None:
+        assert opened.error is not None
+        raise opened.error
+    f = opened.echofile
     summary = [{"": key, "value": value} for key, value in f.summary().items()]
     if args.keep_identifiers:
         summary += [{"": key, "value": value} for key, value in identifying_attrs(f.dataset).items()]
@@ -94,8 +96,8 @@ def _info(args: argparse.Namespace) -> int:
         print(f"timing: {note}")
     for problem in f.problems:
         print(f"problem: {problem}")
-    for warning in caught:
-        print(f"warning: {warning.message}", file=sys.stderr)
+    for warning in opened.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0
 
 
@@ -156,6 +158,32 @@ def _convert(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    import csv
+    import json
+
+    from .checks import check
+    from .codes import Severity
+
+    _require(args.paths, f"{_SOURCES} to check")
+    findings = list(check(args.paths, workers=args.workers, pixels=not args.headers_only))
+    rows = [finding.to_dict() for finding in findings]
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(rows, handle, indent=1)
+    if args.csv:
+        with open(args.csv, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=["file", "rule", "severity", "message"])
+            writer.writeheader()
+            writer.writerows(rows)
+    for row in rows:
+        print(f"{row['file']}: {row['severity']}: {row['rule']}: {row['message']}")
+    errors = sum(1 for finding in findings if finding.severity is Severity.ERROR)
+    files = len({finding.file for finding in findings})
+    print(f"{len(findings)} finding(s) in {files} file(s), {errors} error(s)")
+    return 1 if errors else 0
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -207,6 +235,14 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("--csv", metavar="OUT", help="also write the inventory as CSV")
     scan.add_argument("--workers", type=int, default=None, help="processes reading headers (default: CPUs)")
     scan.set_defaults(run=_scan)
+
+    check = add_command("check", "findings of every DICOM file: calibration, timing, pixel data, quirks")
+    check.add_argument("paths", nargs="+", metavar="SRC")
+    check.add_argument("--json", metavar="FILE", help="also write the findings as a JSON list")
+    check.add_argument("--csv", metavar="FILE", help="also write the findings as CSV")
+    check.add_argument("--workers", type=int, default=None, help="processes checking files (default: CPUs)")
+    check.add_argument("--headers-only", action="store_true", help="skip the rules that decode pixels")
+    check.set_defaults(run=_check)
 
     convert = add_command("convert", "files to a Zarr archive, one group per SOP Instance UID")
     convert.add_argument("paths", nargs="+", metavar="SRC... OUT.zarr")

@@ -23,6 +23,8 @@ __all__ = [
     "TimingSource",
     "FrameLocation",
     "RegionNote",
+    "Rule",
+    "Severity",
 ]
 
 
@@ -303,3 +305,39 @@ class RegionNote(enum.Enum):
     CLIPPED = "clipped"
     UNCALIBRATED = "uncalibrated"
     CALIBRATION = "calibration"
+
+
+class Rule(_Named):
+    """The id of every check echolab makes (``echolab scan``'s problems, ``echolab check``'s
+    findings, the calibration panel): stable, for programs and spreadsheets."""
+
+    # the pixel data, from the header, the pixel element's length and the fragment table
+    NO_PIXEL_DATA = "no-pixel-data"
+    NO_DECODER = "no-decoder"
+    TRUNCATED_PIXEL_DATA = "truncated-pixel-data"
+    MISSING_FRAMES = "missing-frames"
+    UNREADABLE_PIXEL_DATA = "unreadable-pixel-data"
+    # the file as a whole
+    UNREADABLE_FILE = "unreadable-file"
+    NO_REGIONS = "no-regions"
+    BURNED_IN_ANNOTATION = "burned-in-annotation"
+    # the (0018,6011) regions
+    REGION_OVERHANG = "region-overhang"
+    REGION_UNUSABLE = "region-unusable"
+    UNCALIBRATED_AXIS = "uncalibrated-axis"
+    DOPPLER_SCALE_FLAG = "doppler-scale-flag"
+    # what the screen shows against what the header says
+    DOPPLER_SIGN = "doppler-sign"
+    DEPTH_ORIGIN = "depth-origin"
+    # timing
+    TIMING_DISAGREEMENT = "timing-disagreement"
+    TIMING_MISSING = "timing-missing"
+    HEART_RATE_DISAGREEMENT = "heart-rate-disagreement"
+
+
+class Severity(_Named):
+    """How much a finding matters: an ``error`` makes ``echolab check`` exit with status 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"

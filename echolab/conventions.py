@@ -1,6 +1,10 @@
-"""Naming conventions: the long_name of each axis kind, netCDF-safe attrs, identifying tags.
+"""The attrs schema: every attr key, the units and long names, netCDF-safe values, identifying tags.
 
-This is the one table users' plots and exported files get their labels from.
+This is the one place attr names are spelled (modules use these constants, never loose strings)
+and the one table users' plots and exported files get their labels from, as xarray-sentinel's
+``conventions``. A region DataArray's attrs hold its raw (0018,6011) values — under the keys
+below, per axis through :func:`axis_key` — so its calibration survives slicing, pickling and a
+round trip through netCDF or Zarr (see :meth:`echolab.Axis.from_attrs`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,39 @@ import numpy as np
 from .codes import PhysicalUnits, RegionKind
 
 __all__ = [
+    "UNITS",
+    "LONG_NAME",
+    "COMMENT",
+    "SOP_INSTANCE_UID",
+    "SOURCE_FILE",
+    "TIMING_SOURCE",
+    "TRANSFER_SYNTAX_UID",
+    "PHOTOMETRIC_INTERPRETATION",
+    "REGION_INDEX",
+    "REGION_KIND",
+    "SPATIAL_FORMAT",
+    "SPATIAL_FORMAT_CODE",
+    "DATA_TYPE",
+    "DATA_TYPE_CODE",
+    "REGION_FLAGS",
+    "PRIORITY",
+    "SCALING_PROTECTION",
+    "DOPPLER_SCALE_TYPE",
+    "SCROLLING",
+    "REGION_LOCATION",
+    "REGION_LOCATION_CLIPPED",
+    "DOPPLER_POSITIVE_DIRECTION",
+    "DOPPLER_POSITIVE_UP",
+    "DOPPLER_POSITIVE_DOWN",
+    "CALIBRATION_CORRECTIONS",
+    "PHYSICAL_UNITS_DIRECTION",
+    "PHYSICAL_DELTA",
+    "REFERENCE_PIXEL",
+    "REFERENCE_PIXEL_PHYSICAL_VALUE",
+    "HEADER_PREFIX",
+    "TRACE_REGION_ROWS",
+    "axis_key",
+    "COORDINATE_ATTRS",
     "PIXEL_UNITS",
     "FRAME_UNITS",
     "NUMBER_OF_FRAMES_ATTR",
@@ -26,6 +63,65 @@ __all__ = [
     "netcdf_safe_attrs",
     "IDENTIFYING_KEYWORDS",
 ]
+
+# --- attr keys ---------------------------------------------------------------------------------
+
+#: CF attrs of every coordinate and variable.
+UNITS = "units"
+LONG_NAME = "long_name"
+STANDARD_NAME = "standard_name"
+COMMENT = "comment"
+
+#: Attrs every array of a file carries: (0008,0018), the file name (identifying: dropped from
+#: exports unless asked), where frame times come from, (0002,0010) and (0028,0004).
+SOP_INSTANCE_UID = "sop_instance_uid"
+SOURCE_FILE = "source_file"
+TIMING_SOURCE = "timing_source"
+TRANSFER_SYNTAX_UID = "transfer_syntax_uid"
+PHOTOMETRIC_INTERPRETATION = "photometric_interpretation"
+
+#: Attrs of a region DataArray: its item index in (0018,6011), what it shows, the raw codes and
+#: flags, and its box (absolute inclusive image pixels, as written and clipped to the image).
+REGION_INDEX = "region_index"
+REGION_KIND = "region_kind"
+SPATIAL_FORMAT = "spatial_format"
+SPATIAL_FORMAT_CODE = "spatial_format_code"
+DATA_TYPE = "data_type"
+DATA_TYPE_CODE = "data_type_code"
+REGION_FLAGS = "region_flags"
+PRIORITY = "priority"
+SCALING_PROTECTION = "scaling_protection"
+DOPPLER_SCALE_TYPE = "doppler_scale_type"
+SCROLLING = "scrolling"
+REGION_LOCATION = "region_location"
+REGION_LOCATION_CLIPPED = "region_location_clipped"
+#: Where positive Doppler values are drawn: :data:`DOPPLER_POSITIVE_UP` (above the baseline) or
+#: :data:`DOPPLER_POSITIVE_DOWN`.
+DOPPLER_POSITIVE_DIRECTION = "doppler_positive_direction"
+DOPPLER_POSITIVE_UP = "up"
+DOPPLER_POSITIVE_DOWN = "down"
+#: The calibration rules echolab applied to make the axes match the screen (comma-separated ids);
+#: the header's own values are kept under the same keys prefixed with :data:`HEADER_PREFIX`.
+CALIBRATION_CORRECTIONS = "calibration_corrections"
+HEADER_PREFIX = "header_"
+#: Attr of a signal read from a drawn curve: the height (rows) of the trace region it came from.
+TRACE_REGION_ROWS = "trace_region_rows"
+
+#: Per-axis keys of the (0018,6011) calibration, ``{axis}`` being ``x`` or ``y``: (0018,6024/6026),
+#: (0018,602C/602E), (0018,6020/6022) and (0018,6028/602A).
+PHYSICAL_UNITS_DIRECTION = "physical_units_{axis}_direction"
+PHYSICAL_DELTA = "physical_delta_{axis}"
+REFERENCE_PIXEL = "reference_pixel_{axis}0"
+REFERENCE_PIXEL_PHYSICAL_VALUE = "reference_pixel_physical_value_{axis}"
+
+
+def axis_key(template: str, axis: str) -> str:
+    """The attr key of one axis' calibration value: ``axis_key(PHYSICAL_DELTA, "y")`` is
+    ``"physical_delta_y"``."""
+    return template.format(axis=axis)
+
+
+# --- units and long names ------------------------------------------------------------------------
 
 #: ``units`` of an axis without calibration (one step per image pixel).
 PIXEL_UNITS = "pixel"
@@ -91,11 +187,19 @@ def region_long_name(kind: RegionKind, data_type_label: str) -> str:
     return f"{data_type_label} pixel value"
 
 
+#: Attrs of the coordinates every array has, by coordinate name.
+COORDINATE_ATTRS: dict[str, dict[str, str]] = {
+    "time": {UNITS: "s", LONG_NAME: "time", STANDARD_NAME: "time"},
+    "untimed": {UNITS: FRAME_UNITS, LONG_NAME: "frame index (no timing in file)"},
+    "frame": {LONG_NAME: "frame index (0-based)"},
+    "row": {LONG_NAME: "image row index (0-based)", UNITS: PIXEL_UNITS},
+    "column": {LONG_NAME: "image column index (0-based)", UNITS: PIXEL_UNITS},
+}
+
+
 def time_attrs(has_timing: bool) -> dict[str, str]:
     """Attrs of the frame ``time`` coordinate: seconds, or frame indices when untimed."""
-    if has_timing:
-        return {"units": "s", "long_name": "time", "standard_name": "time"}
-    return {"units": FRAME_UNITS, "long_name": "frame index (no timing in file)"}
+    return dict(COORDINATE_ATTRS["time" if has_timing else "untimed"])
 
 
 def netcdf_safe_attrs(attrs: Mapping[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from .conventions import (
     IDENTIFYING_KEYWORDS,
     NUMBER_OF_FRAMES_ATTR,
     PROBLEMS_ATTR,
+    SOURCE_FILE,
     netcdf_safe_attrs,
 )
 from .echofile import EchoFile
@@ -74,7 +75,7 @@ def root_attrs(f: EchoFile, *, keep_identifiers: bool = False) -> dict[str, Any]
         "converted_by": f"echolab {__version__}",
     }
     if keep_identifiers:
-        attrs["source_file"] = os.path.basename(f.source) if f.source else None
+        attrs[SOURCE_FILE] = os.path.basename(f.source) if f.source else None
         attrs.update({f"dicom_{k}": v for k, v in identifying_attrs(f.dataset).items()})
     return netcdf_safe_attrs(attrs)
 

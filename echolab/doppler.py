@@ -22,10 +22,12 @@ import numpy as np
 import xarray as xr
 from scipy.ndimage import label, median_filter
 
+from .calibration import region_calibration
 from .codes import PhysicalUnits, RegionKind
+from .conventions import DOPPLER_POSITIVE_DIRECTION, LONG_NAME, REGION_INDEX, SOP_INSTANCE_UID, SOURCE_FILE, UNITS
 from .display import frame_of, grey_and_chroma, otsu_threshold
 from .errors import MeasurementError
-from .measure import Measurement, region_calibration
+from .measure import Measurement
 
 __all__ = ["envelope", "peak_velocity", "mean_velocity", "velocity_time_integral"]
 
@@ -77,17 +79,17 @@ def envelope(
     MeasurementError
         When ``region`` is not a calibrated spectral Doppler region.
     """
-    x_axis, y_axis, _, source = region_calibration(region)
-    if region.attrs.get("region_kind") != RegionKind.SPECTRAL_DOPPLER.value:
+    cal = region_calibration(region)
+    y_axis, source = cal.y, cal.source
+    if cal.kind is not RegionKind.SPECTRAL_DOPPLER:
         raise MeasurementError(
-            f"region {region.attrs.get('region_index', '?')} is a {region.attrs.get('region_kind', 'non-region')} "
-            "region; the envelope needs a spectral Doppler region (0018,6012) Region Spatial Format = 3",
+            f"{cal.name} is a {cal.kind.value} region; the envelope needs a spectral Doppler region "
+            "(0018,6012) Region Spatial Format = 3",
             source,
         )
     if y_axis.units not in (PhysicalUnits.CM_PER_SECOND, PhysicalUnits.HERTZ):
         raise MeasurementError(
-            f"the velocity axis of region {region.attrs.get('region_index', '?')} is {y_axis.long_name} "
-            f"[{y_axis.unit}]; an envelope needs cm/s or Hz",
+            f"the velocity axis of {cal.name} is {y_axis.long_name} [{y_axis.unit}]; an envelope needs cm/s or Hz",
             source,
         )
     picture = frame_of(region, frame).transpose("y", "x", ...)
@@ -112,14 +114,14 @@ def envelope(
         result[side] = values
 
     attrs = {
-        "units": y_axis.unit,
-        "long_name": f"peak {y_axis.long_name} envelope",
-        "region_index": region.attrs.get("region_index"),
-        "source_file": source,
-        "sop_instance_uid": region.attrs.get("sop_instance_uid"),
+        UNITS: y_axis.unit,
+        LONG_NAME: f"peak {y_axis.long_name} envelope",
+        REGION_INDEX: cal.index,
+        SOURCE_FILE: source,
+        SOP_INSTANCE_UID: cal.sop_instance_uid,
         "threshold": level,
         "max_gap": gap,
-        "doppler_positive_direction": region.attrs.get("doppler_positive_direction"),
+        DOPPLER_POSITIVE_DIRECTION: cal.doppler_positive_direction,
     }
     coords = {"direction": list(DIRECTIONS), "x": picture["x"]}
     if "column" in picture.coords:
@@ -179,7 +181,7 @@ def _window(envelope: xr.DataArray, direction: Direction, start: float | None, s
     if not inside.any():
         raise MeasurementError(
             f"the window {low:.4g}..{high:.4g} s holds no column of the strip ({x.min():.4g}..{x.max():.4g} s)",
-            envelope.attrs.get("source_file"),
+            envelope.attrs.get(SOURCE_FILE),
         )
     return trace.isel(x=np.flatnonzero(inside))
 
@@ -195,7 +197,7 @@ def peak_velocity(
     index = int(np.argmax(np.abs(trace.values)))
     return Measurement(
         float(trace.values[index]),
-        envelope.attrs.get("units", ""),
+        envelope.attrs.get(UNITS, ""),
         f"peak {direction} {_quantity(envelope)}",
         where={"x": float(trace["x"].values[index])},
     )
@@ -208,7 +210,7 @@ def mean_velocity(
     without flow count as 0, as in a time-averaged maximum velocity."""
     trace = _window(envelope, direction, start, stop)
     return Measurement(
-        float(trace.values.mean()), envelope.attrs.get("units", ""), f"mean {direction} {_quantity(envelope)}"
+        float(trace.values.mean()), envelope.attrs.get(UNITS, ""), f"mean {direction} {_quantity(envelope)}"
     )
 
 
@@ -217,10 +219,10 @@ def velocity_time_integral(
 ) -> Measurement:
     """The velocity-time integral (cm, unsigned) of one side between ``start`` and ``stop`` (s):
     the stroke distance when the window is one ejection."""
-    if envelope.attrs.get("units") != "cm/s":
+    if envelope.attrs.get(UNITS) != "cm/s":
         raise MeasurementError(
-            f"a velocity-time integral needs velocities in cm/s, not {envelope.attrs.get('units')!r}",
-            envelope.attrs.get("source_file"),
+            f"a velocity-time integral needs velocities in cm/s, not {envelope.attrs.get(UNITS)!r}",
+            envelope.attrs.get(SOURCE_FILE),
         )
     trace = _window(envelope, direction, start, stop)
     x = trace["x"].values
@@ -229,4 +231,4 @@ def velocity_time_integral(
 
 
 def _quantity(envelope: xr.DataArray) -> str:
-    return "Doppler frequency shift" if envelope.attrs.get("units") == "Hz" else "Doppler velocity"
+    return "Doppler frequency shift" if envelope.attrs.get(UNITS) == "Hz" else "Doppler velocity"

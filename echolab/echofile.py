@@ -8,15 +8,16 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pydicom.uid as uids
 import xarray as xr
 from pydicom.dataset import Dataset
 
-from .arrays import cached, doppler_positive_direction, file_attrs, image_dataarray, region_dataarray
+from .arrays import cached, file_attrs, image_dataarray, region_dataarray
 from .codes import DataType, RegionNote, SpatialFormat, TimingSource
+from .conventions import DOPPLER_POSITIVE_UP
 from .errors import (
     CalibrationWarning,
     EcholabError,
@@ -50,13 +51,22 @@ _NOTE_WARNINGS: dict[RegionNote, type[EcholabWarning]] = {
 }
 
 
-def open(path_or_dataset: str | os.PathLike[str] | Dataset) -> EchoFile:  # noqa: A001 - public API name
+Calibration = Literal["screen", "header"]
+
+
+def open(  # noqa: A001 - public API name
+    path_or_dataset: str | os.PathLike[str] | Dataset, *, calibration: Calibration = "screen"
+) -> EchoFile:
     """Open an ultrasound DICOM file (header only; pixels are decoded on demand).
 
     Parameters
     ----------
     path_or_dataset
         A path to a DICOM file, or a :class:`pydicom.dataset.Dataset` already in memory.
+    calibration
+        ``"screen"`` (default): vendor quirks whose header contradicts the screen are corrected,
+        each by a named rule with a :class:`~echolab.CalibrationWarning` (see
+        :mod:`echolab.corrections`); ``"header"``: the letter of (0018,6011).
 
     Raises
     ------
@@ -71,7 +81,9 @@ def open(path_or_dataset: str | os.PathLike[str] | Dataset) -> EchoFile:  # noqa
         header = read_header(path_or_dataset)
     else:
         raise TypeError(f"echolab.open expects a path or a pydicom Dataset, not {type(path_or_dataset).__name__}")
-    return EchoFile(header)
+    if calibration not in ("screen", "header"):
+        raise ValueError(f"calibration must be 'screen' or 'header', not {calibration!r}")
+    return EchoFile(header, calibration=calibration)
 
 
 class EchoFile:
@@ -81,8 +93,10 @@ class EchoFile:
     in physical coordinates and :meth:`image` for whole frames in pixel coordinates.
     """
 
-    def __init__(self, header: Header) -> None:
+    def __init__(self, header: Header, *, calibration: Calibration = "screen") -> None:
         self._header = header
+        #: ``"screen"`` (vendor quirks corrected) or ``"header"`` (the letter of (0018,6011)).
+        self.calibration: Calibration = calibration
         ds, src = header.dataset, header.source
         self.sop_instance_uid: str | None = get_str(ds, "SOPInstanceUID", src)
         rows = get_int(ds, "Rows", src, minimum=0, maximum=65535)
@@ -109,8 +123,35 @@ class EchoFile:
         self.timing: FrameTiming = frame_timing(ds, self.number_of_frames, src)
         for note in self.timing.notes:
             warn(TimingWarning, note, src, stacklevel=3)
-        #: One :class:`~echolab.regions.Region` per item of (0018,6011), in sequence order.
-        self.regions: tuple[Region, ...] = parse_regions(ds, self.rows, self.columns, src)
+        #: One :class:`~echolab.Region` per item of (0018,6011) as the header writes it, in order.
+        self.header_regions: tuple[Region, ...] = parse_regions(ds, self.rows, self.columns, src)
+
+    @cached_property
+    def regions(self) -> tuple[Region, ...]:
+        """One :class:`~echolab.Region` per item of (0018,6011), in sequence order, with vendor
+        quirks corrected when opened with ``calibration="screen"`` (see :mod:`echolab.corrections`;
+        a depth-origin quirk decodes a few frames, once, to find the probe face)."""
+        from .corrections import correct, detect
+
+        if self.calibration == "header":
+            return self.header_regions
+        quirks = detect(self.manufacturer, self.header_regions)
+        if not quirks:
+            return self.header_regions
+
+        def header_array(index: int) -> xr.DataArray:
+            return region_dataarray(self.header_regions[index], self.pixels, self.timing, self.attrs)
+
+        regions, failures = correct(self.header_regions, quirks, header_array)
+        for failure in failures:
+            warn(CalibrationWarning, failure, self.source, stacklevel=3)
+        return regions
+
+    @property
+    def burned_in_annotation(self) -> str | None:
+        """(0028,0301) Burned In Annotation: "YES", "NO" or None when absent."""
+        value = get_str(self.dataset, "BurnedInAnnotation", self.source)
+        return value.strip().upper() if value else None
 
     def _optional_float(self, keyword: str) -> float | None:
         try:
@@ -244,6 +285,8 @@ class EchoFile:
         region.check_usable(self.source)
         for kind, note in region.notes:
             warn(_NOTE_WARNINGS[kind], f"region {region.index}: {note}", self.source)
+        for _, correction in region.corrections:
+            warn(CalibrationWarning, f"region {region.index}: {correction}", self.source)
         array = region_dataarray(region, self.pixels, self.timing, self.attrs)
         return _finish(array, chunks, cache)
 
@@ -310,11 +353,11 @@ class EchoFile:
                     continue
                 spacing = f"{abs(axis.delta):.5g} {axis.unit}/pixel" if axis.calibrated and axis.delta else "pixel"
                 row[f"{axis_name} axis"] = f"{axis.long_name} [{axis.unit}], {spacing}"
-            direction = doppler_positive_direction(r)
+            direction = r.doppler_positive_direction
             if direction is not None:
-                row["y axis"] += f", positive {'above' if direction == 'up' else 'below'} the baseline"
+                row["y axis"] += f", positive {'above' if direction == DOPPLER_POSITIVE_UP else 'below'} the baseline"
             row["scrolling"] = r.flags.scrolling.label
-            row["notes"] = "; ".join([*r.problems, *(note for _, note in r.notes)])
+            row["notes"] = "; ".join([*r.problems, *(note for _, note in r.notes), *(c for _, c in r.corrections)])
             rows.append(row)
         return rows
 
@@ -384,7 +427,9 @@ class Opened:
     error: EcholabError | None
 
 
-def open_collecting(path_or_dataset: str | os.PathLike[str] | Dataset) -> Opened:
+def open_collecting(
+    path_or_dataset: str | os.PathLike[str] | Dataset, *, calibration: Calibration = "screen"
+) -> Opened:
     """Open a file the way tables and apps need it: echolab's warnings collected instead of shown,
     an :class:`EcholabError` returned instead of raised (other errors still raise).
 
@@ -394,7 +439,7 @@ def open_collecting(path_or_dataset: str | os.PathLike[str] | Dataset) -> Opened
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EcholabWarning)
         try:
-            echofile: EchoFile | None = open(path_or_dataset)
+            echofile: EchoFile | None = open(path_or_dataset, calibration=calibration)
             error = None
         except EcholabError as exc:
             echofile, error = None, exc

@@ -50,6 +50,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from .conventions import LONG_NAME, PIXEL_UNITS, REGION_INDEX, REGION_KIND, SOURCE_FILE, UNITS
 from .errors import GeometryError
 
 __all__ = ["Sector", "estimate_sector", "to_polar"]
@@ -276,9 +277,9 @@ def estimate_sector(region: xr.DataArray, *, frames: int | Sequence[int] = 16) -
         uniform frame, too little texture, no straight side edges); the message names the file,
         the region and why.
     """
-    source = region.attrs.get("source_file")
+    source = region.attrs.get(SOURCE_FILE)
     name = _region_name(region)
-    kind = region.attrs.get("region_kind")
+    kind = region.attrs.get(REGION_KIND)
     if kind is not None and kind not in SCAN_KINDS:
         raise GeometryError(f"{name} is {_article(kind)} {kind} region, not a 2D scan area", source)
     if "y" not in region.dims or "x" not in region.dims:
@@ -302,7 +303,7 @@ class _NoScanArea(Exception):
 
 
 def _region_name(region: xr.DataArray) -> str:
-    index = region.attrs.get("region_index")
+    index = region.attrs.get(REGION_INDEX)
     return f"region {index}" if index is not None else "the region"
 
 
@@ -317,7 +318,7 @@ def _spacing(region: xr.DataArray) -> tuple[tuple[float, float], str]:
     for dim in ("y", "x"):
         values = np.asarray(region[dim].values, dtype=np.float64)
         step = abs(float(values[1] - values[0])) if values.size > 1 else 1.0
-        unit = str(region[dim].attrs.get("units", "pixel"))
+        unit = str(region[dim].attrs.get(UNITS, PIXEL_UNITS))
         if not math.isfinite(step) or step == 0.0:
             step, unit = 1.0, "pixel"
         steps.append(step)
@@ -780,7 +781,7 @@ def _build_sector(
     method: str,
 ) -> Sector:
     box = (int(columns[0]), int(rows[0]), int(columns[-1]), int(rows[-1]))
-    index = region.attrs.get("region_index")
+    index = region.attrs.get(REGION_INDEX)
     sector = Sector(
         kind=fit.kind,
         apex=fit.apex,
@@ -836,13 +837,13 @@ def _mask_dataarray(data: BoolArray, region: xr.DataArray) -> xr.DataArray:
         dims=("y", "x"),
         coords=coords,
         name="scan_area",
-        attrs={"long_name": "inside the scan area", "region_index": region.attrs.get("region_index", -1)},
+        attrs={LONG_NAME: "inside the scan area", REGION_INDEX: region.attrs.get(REGION_INDEX, -1)},
     )
 
 
 def _axis_zero(region: xr.DataArray, dim: str, pixel: str) -> float | None:
     """Image pixel where the region's ``dim`` coordinate is 0 (extrapolated), None when uncalibrated."""
-    if pixel not in region.coords or region[dim].attrs.get("units") != "cm" or region.sizes[dim] < 2:
+    if pixel not in region.coords or region[dim].attrs.get(UNITS) != "cm" or region.sizes[dim] < 2:
         return None
     values = np.asarray(region[dim].values, dtype=np.float64)
     pixels = np.asarray(region[pixel].values, dtype=np.float64)
@@ -935,7 +936,7 @@ def to_polar(
         raise GeometryError(
             f"{_region_name(region)} has a linear scan area: there is no apex to resample around; "
             "it is already on a depth × lateral grid (select it with sector.mask)",
-            region.attrs.get("source_file"),
+            region.attrs.get(SOURCE_FILE),
         )
     dy, dx = sector.spacing
     near, far = sector.radius_range

@@ -11,13 +11,12 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import os
-import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from .echofile import open as open_file
+from .echofile import open_collecting
 from .errors import EcholabError
 from .reading.header import looks_like_dicom
 from .reading.problems import Problem
@@ -98,36 +97,37 @@ def inventory_row(path: str, root: str | None = None) -> InventoryRow:
         size = os.path.getsize(path)
     except OSError as exc:
         return InventoryRow(path=shown, size_bytes=0, error=f"cannot read the file ({exc.strerror})")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            f = open_file(path)
-            kinds = ";".join(r.kind.value if r.usable else f"unusable {r.kind.value}" for r in f.regions)
-            units = ";".join(
-                f"{r.x.unit} x {r.y.unit}" if r.x is not None and r.y is not None else "-" for r in f.regions
-            )
-            row = InventoryRow(
-                path=shown,
-                size_bytes=size,
-                sop_instance_uid=f.sop_instance_uid or "",
-                manufacturer=f.manufacturer or "",
-                model=f.model or "",
-                rows=f.rows,
-                columns=f.columns,
-                frames=f.number_of_frames,
-                frame_rate=round(f.frame_rate, 4) if f.frame_rate else None,
-                timing_source=f.timing_source.value,
-                heart_rate=f.heart_rate,
-                regions=len(f.regions),
-                region_kinds=kinds,
-                region_units=units,
-                transfer_syntax_uid=f.transfer_syntax_uid,
-            )
-        except EcholabError as exc:
-            return InventoryRow(path=shown, size_bytes=size, error=exc.reason)
-        except Exception as exc:  # the inventory lists every file; an unexpected failure is a reason too
-            return InventoryRow(path=shown, size_bytes=size, error=f"unexpected {type(exc).__name__}: {exc}")
-    notes = sorted({str(w.message).split(": ", 1)[-1] for w in caught})
+    try:
+        # the header's calibration: a quirk's correction may need pixels, and scan reads none
+        opened = open_collecting(path, calibration="header")
+        if opened.echofile is None:
+            assert opened.error is not None
+            return InventoryRow(path=shown, size_bytes=size, error=opened.error.reason)
+        f = opened.echofile
+        kinds = ";".join(r.kind.value if r.usable else f"unusable {r.kind.value}" for r in f.regions)
+        units = ";".join(f"{r.x.unit} x {r.y.unit}" if r.x is not None and r.y is not None else "-" for r in f.regions)
+        row = InventoryRow(
+            path=shown,
+            size_bytes=size,
+            sop_instance_uid=f.sop_instance_uid or "",
+            manufacturer=f.manufacturer or "",
+            model=f.model or "",
+            rows=f.rows,
+            columns=f.columns,
+            frames=f.number_of_frames,
+            frame_rate=round(f.frame_rate, 4) if f.frame_rate else None,
+            timing_source=f.timing_source.value,
+            heart_rate=f.heart_rate,
+            regions=len(f.regions),
+            region_kinds=kinds,
+            region_units=units,
+            transfer_syntax_uid=f.transfer_syntax_uid,
+        )
+    except EcholabError as exc:
+        return InventoryRow(path=shown, size_bytes=size, error=exc.reason)
+    except Exception as exc:  # the inventory lists every file; an unexpected failure is a reason too
+        return InventoryRow(path=shown, size_bytes=size, error=f"unexpected {type(exc).__name__}: {exc}")
+    notes = sorted({warning.reason for warning in opened.warnings})
     try:
         problems = f.problems
     except Exception as exc:  # never raises for a bad file; an unexpected failure is still listed

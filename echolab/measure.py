@@ -27,11 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import xarray as xr
 
+from .calibration import RegionCalibration, RegionLike, region_calibration
 from .codes import PhysicalUnits
 from .errors import MeasurementError
-from .reading.regions import Axis, Region, axes_from_attrs
+from .reading.regions import Axis
 
 __all__ = [
     "Measurement",
@@ -45,7 +45,6 @@ __all__ = [
     "depth_at",
 ]
 
-RegionLike = xr.DataArray | Region
 Point = Sequence[float]
 
 #: Units a velocity axis may carry: spectral Doppler in cm/s, or Hz on a frequency scale.
@@ -86,41 +85,12 @@ class Measurement:
         return f"<Measurement {self.long_name}: {self}>"
 
 
-def region_calibration(region: RegionLike) -> tuple[Axis, Axis, tuple[int, int, int, int], str | None]:
-    """The x and y :class:`Axis`, the clipped box and the source file name of a region.
-
-    Raises
-    ------
-    MeasurementError
-        When ``region`` is neither a region DataArray nor a usable :class:`Region`.
-    """
-    if isinstance(region, Region):
-        if not region.usable or region.x is None or region.y is None or region.clipped_box is None:
-            raise MeasurementError(f"region {region.index} is unusable: " + "; ".join(region.problems))
-        return region.x, region.y, region.clipped_box, None
-    if isinstance(region, xr.DataArray):
-        source = region.attrs.get("source_file")
-        try:
-            x_axis, y_axis = axes_from_attrs(region.attrs, source)
-        except Exception as exc:  # RegionError for arrays without a region calibration
-            raise MeasurementError(getattr(exc, "reason", str(exc)), source) from exc
-        box = region.attrs.get("region_location_clipped", region.attrs["region_location"])
-        x0, y0, x1, y1 = (int(v) for v in np.atleast_1d(box))
-        return x_axis, y_axis, (x0, y0, x1, y1), source
-    raise MeasurementError(f"expected a region DataArray or an echolab.Region, not {type(region).__name__}")
-
-
-def _describe(region: RegionLike) -> str:
-    index = region.index if isinstance(region, Region) else region.attrs.get("region_index", "?")
-    return f"region {index}"
-
-
-def _require_calibrated(axis: Axis, region: RegionLike, source: str | None) -> None:
+def _require_calibrated(axis: Axis, cal: RegionCalibration) -> None:
     if not axis.calibrated:
         raise MeasurementError(
-            f"{_describe(region)}: the {axis.name} axis is uncalibrated ({axis.uncalibrated_reason}); "
+            f"{cal.name}: the {axis.name} axis is uncalibrated ({axis.uncalibrated_reason}); "
             "only pixel positions are known there",
-            source,
+            cal.source,
         )
 
 
@@ -128,18 +98,17 @@ def _to_pixel(axis: Axis, position: float, pixels: bool) -> float:
     return float(position) if pixels else float(axis.pixels(float(position)))
 
 
-def _check_inside(
-    axis: Axis, pixel: float, box: tuple[int, int, int, int], region: RegionLike, source: str | None
-) -> None:
+def _check_inside(axis: Axis, pixel: float, cal: RegionCalibration) -> None:
+    box = cal.box
     low, high = (box[0], box[2]) if axis.name == "x" else (box[1], box[3])
     if not math.isfinite(pixel) or not low - 0.5 <= pixel <= high + 0.5:
         label = "column" if axis.name == "x" else "row"
         value = f" ({axis.values(pixel):.5g} {axis.unit})" if math.isfinite(pixel) else ""
         raise MeasurementError(
-            f"{_describe(region)}: {label} {pixel:.1f}{value} lies outside the region "
+            f"{cal.name}: {label} {pixel:.1f}{value} lies outside the region "
             f"({label}s {low}..{high}, {axis.long_name} {_span(axis, low, high)}); "
             "measure a point in another region with that region",
-            source,
+            cal.source,
         )
 
 
@@ -153,9 +122,10 @@ def value_at(region: RegionLike, column: float, row: float) -> tuple[Measurement
 
     An uncalibrated axis gives its pixel offset from the region's corner, in ``"pixel"``.
     """
-    x_axis, y_axis, box, source = region_calibration(region)
-    _check_inside(x_axis, float(column), box, region, source)
-    _check_inside(y_axis, float(row), box, region, source)
+    cal = region_calibration(region)
+    x_axis, y_axis = cal.x, cal.y
+    _check_inside(x_axis, float(column), cal)
+    _check_inside(y_axis, float(row), cal)
     return (
         Measurement(float(x_axis.values(float(column))), x_axis.unit, x_axis.long_name),
         Measurement(float(y_axis.values(float(row))), y_axis.unit, y_axis.long_name),
@@ -164,10 +134,11 @@ def value_at(region: RegionLike, column: float, row: float) -> tuple[Measurement
 
 def pixel_at(region: RegionLike, x: float, y: float) -> tuple[float, float]:
     """The fractional image (column, row) where the physical point (``x``, ``y``) lies."""
-    x_axis, y_axis, box, source = region_calibration(region)
+    cal = region_calibration(region)
+    x_axis, y_axis = cal.x, cal.y
     column, row = float(x_axis.pixels(float(x))), float(y_axis.pixels(float(y)))
-    _check_inside(x_axis, column, box, region, source)
-    _check_inside(y_axis, row, box, region, source)
+    _check_inside(x_axis, column, cal)
+    _check_inside(y_axis, row, cal)
     return column, row
 
 
@@ -188,25 +159,28 @@ def distance(region: RegionLike, start: Point, end: Point, *, pixels: bool = Fal
         :func:`echolab.mmode.depth_distance` there), an axis is uncalibrated, or a point lies
         outside the region.
     """
-    x_axis, y_axis, box, source = region_calibration(region)
-    _require_calibrated(x_axis, region, source)
-    _require_calibrated(y_axis, region, source)
+    cal = region_calibration(region)
+    x_axis, y_axis = cal.x, cal.y
+    _require_calibrated(x_axis, cal)
+    _require_calibrated(y_axis, cal)
     if x_axis.units is not y_axis.units:
         raise MeasurementError(
-            f"{_describe(region)}: a distance needs both axes in one unit, but x is {x_axis.long_name} "
+            f"{cal.name}: a distance needs both axes in one unit, but x is {x_axis.long_name} "
             f"[{x_axis.unit}] and y is {y_axis.long_name} [{y_axis.unit}]; measure along one axis instead "
             "(time_between, depth_at, velocity_at, mmode.depth_distance)",
-            source,
+            cal.source,
         )
     cols = [_to_pixel(x_axis, p[0], pixels) for p in (start, end)]
     rows = [_to_pixel(y_axis, p[1], pixels) for p in (start, end)]
     for column, row in zip(cols, rows, strict=True):
-        _check_inside(x_axis, column, box, region, source)
-        _check_inside(y_axis, row, box, region, source)
+        _check_inside(x_axis, column, cal)
+        _check_inside(y_axis, row, cal)
     assert x_axis.delta is not None and y_axis.delta is not None
     dx = (cols[1] - cols[0]) * x_axis.delta
     dy = (rows[1] - rows[0]) * y_axis.delta
-    return Measurement(math.hypot(dx, dy), x_axis.unit, "distance")
+    # ``where`` keeps the arithmetic: pixel steps and their physical lengths along each axis
+    steps = {"columns": cols[1] - cols[0], "rows": rows[1] - rows[0], "dx": dx, "dy": dy}
+    return Measurement(math.hypot(dx, dy), x_axis.unit, "distance", where=steps)
 
 
 def time_between(region: RegionLike, start: float, end: float, *, pixels: bool = False) -> Measurement:
@@ -214,29 +188,29 @@ def time_between(region: RegionLike, start: float, end: float, *, pixels: bool =
 
     ``start``/``end`` are x values in s, or image columns with ``pixels=True``.
     """
-    x_axis, _, box, source = region_calibration(region)
-    _require_calibrated(x_axis, region, source)
+    cal = region_calibration(region)
+    x_axis = cal.x
+    _require_calibrated(x_axis, cal)
     if x_axis.units is not PhysicalUnits.SECONDS:
         raise MeasurementError(
-            f"{_describe(region)}: its x axis is {x_axis.long_name} [{x_axis.unit}], not time [s]; "
+            f"{cal.name}: its x axis is {x_axis.long_name} [{x_axis.unit}], not time [s]; "
             "time intervals are measured on M-mode, Doppler and trace regions",
-            source,
+            cal.source,
         )
     columns = [_to_pixel(x_axis, v, pixels) for v in (start, end)]
     for column in columns:
-        _check_inside(x_axis, column, box, region, source)
+        _check_inside(x_axis, column, cal)
     values = x_axis.values(np.asarray(columns))
     return Measurement(float(values[1] - values[0]), "s", "time interval")
 
 
 def _value_along_y(region: RegionLike, row: float, allowed: Sequence[PhysicalUnits], what: str) -> Measurement:
-    _, y_axis, box, source = region_calibration(region)
-    _require_calibrated(y_axis, region, source)
+    cal = region_calibration(region)
+    y_axis = cal.y
+    _require_calibrated(y_axis, cal)
     if y_axis.units not in allowed:
-        raise MeasurementError(
-            f"{_describe(region)}: its y axis is {y_axis.long_name} [{y_axis.unit}], not {what}", source
-        )
-    _check_inside(y_axis, float(row), box, region, source)
+        raise MeasurementError(f"{cal.name}: its y axis is {y_axis.long_name} [{y_axis.unit}], not {what}", cal.source)
+    _check_inside(y_axis, float(row), cal)
     return Measurement(float(y_axis.values(float(row))), y_axis.unit, y_axis.long_name)
 
 

@@ -18,24 +18,27 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from .calibration import RegionCalibration, region_calibration
 from .codes import PhysicalUnits
+from .conventions import LONG_NAME, REGION_INDEX, SOURCE_FILE, UNITS
 from .display import frame_of, grey_and_chroma, otsu_threshold
 from .errors import MeasurementError
-from .measure import Measurement, region_calibration
+from .measure import Measurement
 
 __all__ = ["depth_profile", "bright_layers", "depth_distance"]
 
 
-def _check_time_depth(region: xr.DataArray) -> tuple[str | None, float]:
-    x_axis, y_axis, _, source = region_calibration(region)
+def _check_time_depth(region: xr.DataArray) -> RegionCalibration:
+    cal = region_calibration(region)
+    x_axis, y_axis = cal.x, cal.y
     if x_axis.units is not PhysicalUnits.SECONDS or y_axis.units is not PhysicalUnits.CM:
         raise MeasurementError(
-            f"region {region.attrs.get('region_index', '?')} has x {x_axis.long_name} [{x_axis.unit}] and "
+            f"{cal.name} has x {x_axis.long_name} [{x_axis.unit}] and "
             f"y {y_axis.long_name} [{y_axis.unit}]; M-mode analysis needs time [s] by depth [cm]",
-            source,
+            cal.source,
         )
     assert y_axis.delta is not None
-    return source, abs(y_axis.delta)
+    return cal
 
 
 def _column_at(region: xr.DataArray, time: float, pixels: bool, source: str | None) -> int:
@@ -71,7 +74,8 @@ def depth_profile(region: xr.DataArray, time: float, *, frame: int | None = None
         Over ``y`` (depth, cm): the grey level (mean of R, G, B for colour), with the strip time
         of the column in ``attrs["time"]``.
     """
-    source, _ = _check_time_depth(region)
+    cal = _check_time_depth(region)
+    source = cal.source
     position = _column_at(region, time, pixels, source)
     column = frame_of(region, frame).isel(x=position).transpose("y", ...)
     grey, _ = grey_and_chroma(column.values, colour="channel" in column.dims)
@@ -84,11 +88,11 @@ def depth_profile(region: xr.DataArray, time: float, *, frame: int | None = None
         coords=coords,
         name="profile",
         attrs={
-            "long_name": "M-mode grey level",
-            "units": "1",
+            LONG_NAME: "M-mode grey level",
+            UNITS: "1",
             "time": float(column["x"].values),
-            "region_index": region.attrs.get("region_index"),
-            "source_file": source,
+            REGION_INDEX: cal.index,
+            SOURCE_FILE: source,
         },
     )
 
@@ -132,8 +136,8 @@ def depth_distance(
     ``time``, ``first`` and ``second`` are a strip time (s) and depths (cm), or with
     ``pixels=True`` an image column and image rows. ``where`` records the time and both depths.
     """
-    source, _ = _check_time_depth(region)
-    x_axis, y_axis, box, _ = region_calibration(region)
+    cal = _check_time_depth(region)
+    y_axis, box, source = cal.y, cal.box, cal.source
     position = _column_at(region, time, pixels, source)
     depths = []
     for value in (first, second):

@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 
 from .codes import RegionKind
+from .conventions import LONG_NAME, REGION_KIND, UNITS
 from .errors import require
 from .reading.regions import Region
 
@@ -58,8 +59,8 @@ KIND_COLOURS: dict[RegionKind, str] = {
 
 def axis_label(coordinate: xr.DataArray) -> str:
     """``"depth [cm]"`` from a coordinate's ``long_name`` and ``units``."""
-    name = coordinate.attrs.get("long_name", coordinate.name)
-    units = coordinate.attrs.get("units")
+    name = coordinate.attrs.get(LONG_NAME, coordinate.name)
+    units = coordinate.attrs.get(UNITS)
     return f"{name} [{units}]" if units else str(name)
 
 
@@ -141,11 +142,11 @@ def region(data: xr.DataArray, *, frame: int = 0, ax: Axes | None = None, title:
     artist = _imshow(ax, data, frame, (x_first, x_last, y_last, y_first))
     ax.set_xlabel(axis_label(data["x"]))
     ax.set_ylabel(axis_label(data["y"]))
-    if data["x"].attrs.get("units") == data["y"].attrs.get("units"):
+    if data["x"].attrs.get(UNITS) == data["y"].attrs.get(UNITS):
         ax.set_aspect("equal")
     else:
         ax.set_aspect("auto")
-    kind = data.attrs.get("region_kind", "")
+    kind = data.attrs.get(REGION_KIND, "")
     ax.set_title(title if title is not None else f"region {data.attrs.get('region_index', '?')}: {kind}")
     return FramePlot(data, artist, ax, frame)
 
@@ -221,7 +222,7 @@ def strip(
     view = region(data, frame=frames - 1 if frame is None else frame, ax=ax)
     ax = view.axes
     ax.set_aspect("auto")
-    if data.attrs.get("region_kind") == RegionKind.SPECTRAL_DOPPLER.value:
+    if data.attrs.get(REGION_KIND) == RegionKind.SPECTRAL_DOPPLER.value:
         ax.axhline(0.0, color="white", linewidth=0.6, alpha=0.7)
     if envelope is not None:
         for direction, colour in (("positive", "#ff4f4f"), ("negative", "#4fc3ff")):

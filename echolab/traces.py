@@ -17,10 +17,12 @@ import xarray as xr
 from scipy.ndimage import find_objects, label
 from scipy.signal import find_peaks
 
+from .calibration import region_calibration
 from .codes import PhysicalUnits, RegionKind
+from .conventions import LONG_NAME, PIXEL_UNITS, REGION_INDEX, SOP_INSTANCE_UID, SOURCE_FILE, TRACE_REGION_ROWS, UNITS
 from .display import frame_of, grey_and_chroma, hue, otsu_threshold
 from .errors import MeasurementError
-from .measure import Measurement, region_calibration
+from .measure import Measurement
 
 __all__ = ["trace_signal", "r_peaks", "heart_rate"]
 
@@ -60,7 +62,8 @@ def trace_signal(
         trace region with a calibrated y axis, otherwise in pixels above (0018,6022) Reference
         Pixel Y0 — NaN where a column shows no curve.
     """
-    x_axis, y_axis, _, source = region_calibration(region)
+    cal = region_calibration(region)
+    x_axis, y_axis = cal.x, cal.y
     picture = frame_of(region, frame).transpose("y", "x", ...)
     mask = _long_strokes(_curve_mask(picture.values, colour, tolerance))
     rows = picture["row"].values.astype(np.float64) if "row" in picture.coords else np.arange(mask.shape[0])
@@ -72,23 +75,23 @@ def trace_signal(
         else:
             curve_rows = np.where(counts > 0, (mask * rows[:, None]).sum(axis=0) / counts, np.nan)
 
-    trace_region = region.attrs.get("region_kind") == RegionKind.TRACE.value
+    trace_region = cal.kind is RegionKind.TRACE
     if trace_region and y_axis.calibrated:
         values, units, what = y_axis.values(curve_rows), y_axis.unit, y_axis.long_name
     else:
         values, units, what = y_axis.reference_index - curve_rows, "pixel", "height above the reference row"
-    data_type = region.attrs.get("data_type", "trace") if trace_region else "drawn curve"
+    data_type = (cal.data_type or "trace") if trace_region else "drawn curve"
     coords = {"x": picture["x"]}
     if "column" in picture.coords:
         coords["column"] = picture["column"]
     attrs = {
-        "units": units,
-        "long_name": f"{data_type} {what}",
-        "region_index": region.attrs.get("region_index"),
-        "source_file": source,
-        "sop_instance_uid": region.attrs.get("sop_instance_uid"),
+        UNITS: units,
+        LONG_NAME: f"{data_type} {what}",
+        REGION_INDEX: cal.index,
+        SOURCE_FILE: cal.source,
+        SOP_INSTANCE_UID: cal.sop_instance_uid,
         "time_units": x_axis.unit,
-        "trace_region_rows": int(mask.shape[0]) if trace_region else None,
+        TRACE_REGION_ROWS: int(mask.shape[0]) if trace_region else None,
     }
     return xr.DataArray(
         np.asarray(values, dtype=np.float64),
@@ -155,7 +158,7 @@ def r_peaks(signal: xr.DataArray, *, min_interval: float = 0.25, prominence: flo
     x = signal["x"].values.astype(np.float64)
     finite = np.isfinite(values)
     if finite.sum() < 3:
-        raise MeasurementError("the trace is empty: no curve was found in the region", signal.attrs.get("source_file"))
+        raise MeasurementError("the trace is empty: no curve was found in the region", signal.attrs.get(SOURCE_FILE))
     filled = np.interp(np.arange(values.size), np.flatnonzero(finite), values[finite])
     low, high = np.percentile(filled, [1, 99])
     if prominence is None:
@@ -163,7 +166,7 @@ def r_peaks(signal: xr.DataArray, *, min_interval: float = 0.25, prominence: flo
         # line with tick marks has no R peaks
         needed = max(
             0.5 * (high - low),
-            signal.attrs.get("trace_region_rows", 0) / 8 if signal.attrs.get("units") == "pixel" else 0,
+            signal.attrs.get(TRACE_REGION_ROWS, 0) / 8 if signal.attrs.get(UNITS) == PIXEL_UNITS else 0,
         )
     else:
         needed = float(prominence)
@@ -189,19 +192,18 @@ def heart_rate(
     MeasurementError
         When the region's x axis is not time in s, or fewer than two R peaks are found.
     """
-    x_axis, _, _, source = region_calibration(region)
+    cal = region_calibration(region)
+    x_axis, source = cal.x, cal.source
     if x_axis.units is not PhysicalUnits.SECONDS:
         raise MeasurementError(
-            f"region {region.attrs.get('region_index', '?')}: its x axis is {x_axis.long_name} [{x_axis.unit}]; "
-            "a heart rate needs a time axis in s",
+            f"{cal.name}: its x axis is {x_axis.long_name} [{x_axis.unit}]; a heart rate needs a time axis in s",
             source,
         )
     signal = trace_signal(region, frame=frame, colour=colour, position="top")
     peaks = np.sort(r_peaks(signal, min_interval=min_interval))
     if peaks.size < 2:
         raise MeasurementError(
-            f"found {peaks.size} R peak(s) in region {region.attrs.get('region_index', '?')}; "
-            "a heart rate needs at least two",
+            f"found {peaks.size} R peak(s) in {cal.name}; a heart rate needs at least two",
             source,
         )
     interval = float(np.median(np.diff(peaks)))

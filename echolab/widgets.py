@@ -27,13 +27,14 @@ import numpy as np
 import simplejpeg
 
 from . import plot
+from .checks import header_findings, pixel_findings, region_rows, timing_rows
 from .codes import RegionKind
-from .echofile import EchoFile
+from .conventions import REGION_KIND
+from .echofile import EchoFile, open_collecting
 from .echofile import open as open_file
 from .errors import EcholabError, MeasurementError, MissingDecoderError, PixelDataError, missing_dependency
 from .inventory import find_files
 from .measure import distance
-from .reading.timing import timing_candidates
 
 try:  # the widgets need the "notebooks" extra: without it, importing this module says what to install
     import ipywidgets as widgets
@@ -136,13 +137,9 @@ def _table(rows: Sequence[dict[str, Any]]) -> str:
 
 def _open_with_messages(path: str) -> tuple[EchoFile | None, list[str], str | None]:
     """Open a file, collecting echolab's warnings as text; an error is returned, not raised."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            echofile = open_file(path)
-        except EcholabError as exc:
-            return None, [], str(exc)
-    return echofile, [str(w.message) for w in caught], None
+    opened = open_collecting(path)
+    error = None if opened.error is None else str(opened.error)
+    return opened.echofile, [str(w) for w in opened.warnings], error
 
 
 class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBox is Any
@@ -357,7 +354,7 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
                 data = self.echofile.region(index)
             region_view = (
                 plot.strip(data, frame=frame, ax=right)
-                if RegionKind(data.attrs["region_kind"]).is_strip
+                if RegionKind(data.attrs[REGION_KIND]).is_strip
                 else plot.region(data, frame=frame, ax=right)
             )
             views.append(region_view)
@@ -450,6 +447,13 @@ class CalibrationPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unt
         self.frame_index = frame
         self.regions_table = widgets.HTML(_table(self.region_checks()))
         self.timing_table = widgets.HTML(_table(self.timing_checks()))
+        #: What echolab check says of this file (header and pixel rules), one row per finding.
+        self.findings = header_findings(self.echofile) + pixel_findings(self.echofile)
+        self.findings_table = widgets.HTML(
+            _table([{k: v for k, v in f.to_dict().items() if k != "file"} for f in self.findings])
+            if self.findings
+            else _message("no finding: echolab check has nothing to say about this file")
+        )
         options = [
             (f"{r.index}: {r.kind.value}", r.index)
             for r in self.echofile.regions
@@ -473,6 +477,8 @@ class CalibrationPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unt
                 self.regions_table,
                 widgets.HTML("<b>Timing sources</b>"),
                 self.timing_table,
+                widgets.HTML("<b>Findings (echolab check)</b>"),
+                self.findings_table,
                 widgets.HTML("<b>Two-point distance</b>"),
                 self.measure_region,
                 widgets.HBox([self.column_1, self.row_1]),
@@ -490,81 +496,13 @@ class CalibrationPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unt
     # --- checks --------------------------------------------------------------------------
 
     def region_checks(self) -> list[dict[str, Any]]:
-        """One row per region: box vs image, pixel aspect, reference point."""
-        f = self.echofile
-        rows = []
-        for r in f.regions:
-            if r.box is None or r.x is None or r.y is None:
-                rows.append({"region": r.index, "kind": r.kind.value, "box": "invalid", "check": "; ".join(r.problems)})
-                continue
-            x0, y0, x1, y1 = r.box
-            overhang = max(0, x1 - (f.columns - 1)) + max(0, y1 - (f.rows - 1))
-            if not r.usable:
-                fits = "unusable: " + "; ".join(r.problems)
-            elif overhang:
-                fits = f"overhangs by {max(0, x1 - f.columns + 1)} columns, {max(0, y1 - f.rows + 1)} rows: clipped"
-            else:
-                fits = "inside the image"
-            aspect = "-"
-            if r.x.calibrated and r.y.calibrated and r.x.units is r.y.units:
-                assert r.x.delta is not None and r.y.delta is not None
-                ratio = abs(r.x.delta) / abs(r.y.delta)
-                aspect = f"{ratio:.4f}" + ("" if math.isclose(ratio, 1.0, rel_tol=0.01) else " (pixels not square)")
-            rows.append(
-                {
-                    "region": r.index,
-                    "kind": r.kind.value,
-                    "box": f"columns {x0}..{x1}, rows {y0}..{y1}",
-                    "image": fits,
-                    "ΔX / ΔY": aspect,
-                    "reference point": self._reference_description(r),
-                }
-            )
-        return rows
-
-    @staticmethod
-    def _reference_description(r: Any) -> str:
-        x, y = r.x, r.y
-        where = f"column {x.reference_index}, row {y.reference_index}"
-        if r.kind.is_two_d and x.calibrated and y.calibrated:
-            return (
-                f"x = {x.reference_value:g} {x.unit}, depth {y.reference_value:g} {y.unit} at {where} (transducer apex)"
-            )
-        if r.kind is RegionKind.SPECTRAL_DOPPLER and y.calibrated:
-            baseline = float(y.pixels(0.0))
-            time_zero = f"time {x.reference_value:g} {x.unit} at column {x.reference_index}"
-            return f"baseline (0 {y.unit}) at row {baseline:g}; {time_zero}"
-        if r.kind.is_strip and x.calibrated:
-            return f"time {x.reference_value:g} {x.unit} at column {x.reference_index}"
-        return where
+        """One row per region: box vs image, pixel aspect, reference point (:func:`echolab.checks.region_rows`)."""
+        return region_rows(self.echofile)
 
     def timing_checks(self) -> list[dict[str, Any]]:
-        """Every timing element with the frame rate and loop length it implies, and agreement."""
-        f = self.echofile
-        candidates = timing_candidates(f.dataset, f.number_of_frames, f.source)
-        chosen = f.frame_rate
-        rows: list[dict[str, Any]] = []
-        for c in candidates:
-            agrees = "-" if chosen is None else ("yes" if math.isclose(c.frame_rate, chosen, rel_tol=0.02) else "NO")
-            rows.append(
-                {
-                    "element": c.source,
-                    "value": c.value,
-                    "frames/s": f"{c.frame_rate:.3f}",
-                    "loop length": f"{c.duration:.3f} s" if c.duration is not None else "-",
-                    "used": "yes" if c.source == f.timing_source else "",
-                    "agrees": agrees,
-                }
-            )
-        if not candidates:
-            rows.append({"element": "none", "value": "no timing element: the time axis holds frame numbers"})
-        if f.heart_rate is not None:
-            loop = candidates[0].duration if candidates and candidates[0].duration else None
-            beats = f"{loop * f.heart_rate / 60:.2f} beats in the loop" if loop else "single frame"
-            rows.append({"element": "(0018,1088) Heart Rate", "value": f"{f.heart_rate:g} /min", "frames/s": beats})
-        for note in f.timing.notes:
-            rows.append({"element": "note", "value": note})
-        return rows
+        """Every timing element, the frame rate and loop length it implies, and whether it agrees
+        (:func:`echolab.checks.timing_rows`)."""
+        return timing_rows(self.echofile)
 
     # --- figure and measurement ----------------------------------------------------------
 
@@ -619,9 +557,9 @@ class CalibrationPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unt
             self.result.value = _message(exc.reason, "error")
             return
         assert region.x is not None and region.y is not None and region.x.delta and region.y.delta
-        d_col, d_row = second[0] - first[0], second[1] - first[1]
-        dx, dy = abs(d_col * region.x.delta), abs(d_row * region.y.delta)
-        unit = region.x.unit
+        d_col, d_row = round(result.where["columns"]), round(result.where["rows"])
+        dx, dy = abs(result.where["dx"]), abs(result.where["dy"])
+        unit = result.units
         self.result.value = (
             f"<b>distance = {result.value:.3f} {unit}</b> &nbsp; "
             f"= √(({abs(d_col)} px × {abs(region.x.delta):.5g} {unit}/px)² + "

@@ -23,36 +23,17 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Literal
 
+from ..codes import Rule
 from ..errors import EcholabError, MissingDecoderError
 from .decoders import check_decoder
 from .frame_source import PixelSource, is_encapsulated, pixel_source
 from .header import Header
 
-__all__ = [
-    "Problem",
-    "Rule",
-    "NO_PIXEL_DATA",
-    "NO_DECODER",
-    "TRUNCATED_PIXEL_DATA",
-    "MISSING_FRAMES",
-    "UNREADABLE_PIXEL_DATA",
-    "NO_IMAGE_RULES",
-    "pixel_problems",
-    "frames_problem",
-]
-
-Rule = Literal["no-pixel-data", "no-decoder", "truncated-pixel-data", "missing-frames", "unreadable-pixel-data"]
-
-NO_PIXEL_DATA: Rule = "no-pixel-data"
-NO_DECODER: Rule = "no-decoder"
-TRUNCATED_PIXEL_DATA: Rule = "truncated-pixel-data"
-MISSING_FRAMES: Rule = "missing-frames"
-UNREADABLE_PIXEL_DATA: Rule = "unreadable-pixel-data"
+__all__ = ["Problem", "NO_IMAGE_RULES", "pixel_problems", "frames_problem"]
 
 #: Rules under which not one frame can be read: the file gives no image at all.
-NO_IMAGE_RULES: frozenset[Rule] = frozenset({NO_PIXEL_DATA, NO_DECODER, UNREADABLE_PIXEL_DATA})
+NO_IMAGE_RULES: frozenset[Rule] = frozenset({Rule.NO_PIXEL_DATA, Rule.NO_DECODER, Rule.UNREADABLE_PIXEL_DATA})
 
 
 @dataclass(frozen=True)
@@ -90,11 +71,11 @@ def frames_problem(pixels: PixelSource, number_of_frames: int, file_size: int | 
     if pixels.cut_short:
         where = f", at byte {file_size}" if file_size is not None else ""
         return Problem(
-            TRUNCATED_PIXEL_DATA,
+            Rule.TRUNCATED_PIXEL_DATA,
             f"{holds}: the file ends inside the pixel data{where}; a complete copy holds every frame",
         )
     return Problem(
-        MISSING_FRAMES,
+        Rule.MISSING_FRAMES,
         f"{holds}, though the pixel data is complete: the header promises frames the file does not have",
     )
 
@@ -105,7 +86,7 @@ def _decoder_problems(header: Header) -> tuple[Problem, ...]:
     try:
         check_decoder(header.transfer_syntax_uid, header.source)
     except MissingDecoderError as exc:
-        return (Problem(NO_DECODER, exc.reason),)
+        return (Problem(Rule.NO_DECODER, exc.reason),)
     return ()
 
 
@@ -126,12 +107,12 @@ def pixel_problems(header: Header, number_of_frames: int) -> tuple[Problem, ...]
             warnings.simplefilter("ignore")  # the problems are the report: no warning repeats them
             pixels = pixel_source(header, number_of_frames, require_decoder=False)
     except EcholabError as exc:
-        return _decoder_problems(header) + (Problem(UNREADABLE_PIXEL_DATA, exc.reason),)
+        return _decoder_problems(header) + (Problem(Rule.UNREADABLE_PIXEL_DATA, exc.reason),)
     if pixels is None:
         where = f"the file ends with its header, at byte {header.file_size}" if header.file_size is not None else ""
         return (
             Problem(
-                NO_PIXEL_DATA,
+                Rule.NO_PIXEL_DATA,
                 f"no (7FE0,0010) Pixel Data element ({where or 'none in the data set'}); an image needs one",
             ),
         )

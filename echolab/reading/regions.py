@@ -22,8 +22,20 @@ from typing import Any, TypeVar
 import numpy as np
 from pydicom.dataset import Dataset
 
-from ..codes import DataType, DopplerScaleType, PhysicalUnits, RegionFlags, RegionKind, RegionNote, SpatialFormat
-from ..conventions import PIXEL_UNITS, axis_long_name
+from ..codes import DataType, DopplerScaleType, PhysicalUnits, RegionFlags, RegionKind, RegionNote, Rule, SpatialFormat
+from ..conventions import (
+    DOPPLER_POSITIVE_DOWN,
+    DOPPLER_POSITIVE_UP,
+    PHYSICAL_DELTA,
+    PHYSICAL_UNITS_DIRECTION,
+    PIXEL_UNITS,
+    REFERENCE_PIXEL,
+    REFERENCE_PIXEL_PHYSICAL_VALUE,
+    REGION_KIND,
+    REGION_LOCATION,
+    axis_key,
+    axis_long_name,
+)
 from ..errors import InvalidHeaderError, RegionError
 from .elements import element_name, get_float, get_int
 
@@ -113,6 +125,39 @@ class Axis:
             return values + self.region_min
         return self.reference_index + (values - self.reference_value) / self.delta
 
+    def to_attrs(self, prefix: str = "") -> dict[str, Any]:
+        """This axis' raw (0018,6011) values as attrs (keys of :mod:`echolab.conventions`, each
+        prefixed with ``prefix``); :meth:`from_attrs` reads them back."""
+        return {
+            prefix + axis_key(PHYSICAL_UNITS_DIRECTION, self.name): self.units_code,
+            prefix + axis_key(PHYSICAL_DELTA, self.name): self.delta,
+            prefix + axis_key(REFERENCE_PIXEL, self.name): self.reference_pixel,
+            prefix + axis_key(REFERENCE_PIXEL_PHYSICAL_VALUE, self.name): self.reference_value,
+        }
+
+    @classmethod
+    def from_attrs(cls, attrs: Mapping[str, Any], name: str, region_min: int, kind: RegionKind) -> Axis:
+        """Rebuild axis ``name`` (``"x"`` or ``"y"``) of a region whose box starts at ``region_min``
+        from attrs written by :meth:`to_attrs`; the axis is calibrated exactly when
+        :func:`parse_region` would have calibrated it (known units, a finite non-zero delta)."""
+        code = attrs.get(axis_key(PHYSICAL_UNITS_DIRECTION, name))
+        delta = attrs.get(axis_key(PHYSICAL_DELTA, name))
+        units = _enum_or_none(PhysicalUnits, None if code is None else int(code))
+        calibrated = (
+            units not in (None, PhysicalUnits.NONE) and delta is not None and math.isfinite(delta) and delta != 0.0
+        )
+        return cls(
+            name=name,
+            units=units if calibrated else None,
+            units_code=None if code is None else int(code),
+            delta=None if delta is None else float(delta),
+            region_min=region_min,
+            reference_pixel=int(attrs.get(axis_key(REFERENCE_PIXEL, name), 0)),
+            reference_value=float(attrs.get(axis_key(REFERENCE_PIXEL_PHYSICAL_VALUE, name), 0.0)),
+            long_name=axis_long_name(units if calibrated else None, name, kind),
+            uncalibrated_reason=None if calibrated else f"{name} axis has no calibration in the attrs",
+        )
+
 
 @dataclass(frozen=True)
 class Region:
@@ -136,6 +181,11 @@ class Region:
         Reasons the region cannot be used (empty when usable).
     notes
         Recoverable oddities (clipping, uncalibrated axes), emitted as warnings on use.
+    corrections
+        Calibration rules applied to make the axes match the screen, each with its evidence
+        (see :mod:`echolab.corrections`); empty when the axes are the header's.
+    original
+        The region as the header describes it, when ``corrections`` changed it; else None.
     """
 
     index: int
@@ -148,6 +198,8 @@ class Region:
     y: Axis | None
     problems: tuple[str, ...] = ()
     notes: tuple[tuple[RegionNote, str], ...] = field(default=())
+    corrections: tuple[tuple[Rule, str], ...] = field(default=())
+    original: Region | None = field(default=None, repr=False)
 
     @property
     def spatial_format(self) -> SpatialFormat | None:
@@ -175,6 +227,16 @@ class Region:
         """Label of the data type ("tissue", "PW spectral Doppler", "ECG trace", ...)."""
         dtype = self.data_type
         return dtype.label if dtype is not None else _unknown(self.data_type_code)
+
+    @property
+    def doppler_positive_direction(self) -> str | None:
+        """Where positive Doppler values lie on screen: ``"up"`` (the usual negative Delta Y, flow
+        towards the probe above the baseline) or ``"down"``; None for other regions or an
+        uncalibrated y."""
+        if self.kind is not RegionKind.SPECTRAL_DOPPLER or self.y is None or not self.y.calibrated:
+            return None
+        assert self.y.delta is not None
+        return DOPPLER_POSITIVE_UP if self.y.delta < 0 else DOPPLER_POSITIVE_DOWN
 
     @property
     def usable(self) -> bool:
@@ -384,37 +446,16 @@ def axes_from_attrs(attrs: Mapping[str, Any], source: str | None = None) -> tupl
     RegionError
         When ``attrs`` do not describe a region (e.g. the whole-image DataArray).
     """
-    location = attrs.get("region_location")
+    location = attrs.get(REGION_LOCATION)
     if location is None or len(np.atleast_1d(location)) != 4:
         raise RegionError(
-            "this array carries no region calibration (attrs lack 'region_location'); "
+            f"this array carries no region calibration (attrs lack {REGION_LOCATION!r}); "
             "use the DataArray of EchoFile.region(i), or the Region itself",
             source,
         )
     x0, y0 = (int(v) for v in np.atleast_1d(location)[:2])
     try:
-        kind = RegionKind(attrs.get("region_kind", RegionKind.OTHER.value))
+        kind = RegionKind(attrs.get(REGION_KIND, RegionKind.OTHER.value))
     except ValueError:
         kind = RegionKind.OTHER
-    axes = []
-    for name, region_min in (("x", x0), ("y", y0)):
-        code = attrs.get(f"physical_units_{name}_direction")
-        delta = attrs.get(f"physical_delta_{name}")
-        units = _enum_or_none(PhysicalUnits, None if code is None else int(code))
-        calibrated = (
-            units not in (None, PhysicalUnits.NONE) and delta is not None and math.isfinite(delta) and delta != 0.0
-        )
-        axes.append(
-            Axis(
-                name=name,
-                units=units if calibrated else None,
-                units_code=None if code is None else int(code),
-                delta=None if delta is None else float(delta),
-                region_min=region_min,
-                reference_pixel=int(attrs.get(f"reference_pixel_{name}0", 0)),
-                reference_value=float(attrs.get(f"reference_pixel_physical_value_{name}", 0.0)),
-                long_name=axis_long_name(units if calibrated else None, name, kind),
-                uncalibrated_reason=None if calibrated else f"{name} axis has no calibration in the attrs",
-            )
-        )
-    return axes[0], axes[1]
+    return Axis.from_attrs(attrs, "x", x0, kind), Axis.from_attrs(attrs, "y", y0, kind)
