@@ -81,7 +81,7 @@ def test_an_unexpected_error_is_one_line_too(
 ) -> None:
     import echolab.echofile
 
-    def broken(path: object) -> None:
+    def broken(path: object, **options: object) -> None:
         raise RuntimeError("something no one expected\non two lines")
 
     monkeypatch.setattr(echolab.echofile, "open", broken)

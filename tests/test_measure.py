@@ -116,8 +116,8 @@ def test_philips_sector_reproduces_the_scanners_own_caliper() -> None:
     assert measure.distance(sector, first, second, pixels=True).value == pytest.approx(1.06, abs=0.005)
 
 
-def test_real_toshiba_doppler_velocity_follows_its_positive_delta_y() -> None:
-    strip = echolab.open(shared_file("godicom__I_000038.dcm")).region(2)
+def test_real_toshiba_doppler_velocity_follows_its_positive_delta_y_with_header_calibration() -> None:
+    strip = echolab.open(shared_file("godicom__I_000038.dcm"), calibration="header").region(2)
     assert measure.velocity_at(strip, 352).value == 0.0
     assert measure.velocity_at(strip, 300).value == pytest.approx(-52 * 0.178696, rel=1e-5)
     np.testing.assert_allclose(measure.time_between(strip, 23, 663, pixels=True).value, 640 / 240, rtol=1e-5)

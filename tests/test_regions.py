@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -24,10 +25,10 @@ _REGION = re.compile(
 _UNITS = {"cm": "cm", "s": "s", "cm/s": "cm/s", "Hz": "Hz", "none": None, "": None}
 
 
-def _open_quiet(path: str) -> echolab.EchoFile:
+def _open_quiet(path: str, calibration: Literal["screen", "header"] = "screen") -> echolab.EchoFile:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", echolab.EcholabWarning)
-        return echolab.open(path)
+        return echolab.open(path, calibration=calibration)
 
 
 def test_philips_cx50_sector_centre_is_x0_at_column_460() -> None:
@@ -66,7 +67,7 @@ def test_aloka_has_two_side_by_side_regions_of_392_by_304() -> None:
 
 @pytest.mark.parametrize("row", shared_params())
 def test_regions_match_the_manifest(row: dict[str, str]) -> None:
-    f = _open_quiet(str(SHARED / row["filename"]))
+    f = _open_quiet(str(SHARED / row["filename"]), calibration="header")  # the manifest lists the header's values
     expected = [m.groupdict() for m in _REGION.finditer(row["regions"])]
     assert len(f.regions) == int(row["n_regions"] or 0) == len(expected)
     for region, want in zip(f.regions, expected, strict=True):
@@ -287,14 +288,14 @@ def test_every_region_of_every_real_file_has_the_axes_of_its_kind(spec: tuple[st
             assert np.all(np.diff(da.x.values) > 0), "strip time runs left to right"
 
 
-def test_toshiba_doppler_baseline_row_and_sign() -> None:
-    f = _open_quiet(shared_file("godicom__I_000038.dcm"))
+def test_toshiba_doppler_baseline_row_and_sign_to_the_letter_of_the_header() -> None:
+    f = _open_quiet(shared_file("godicom__I_000038.dcm"), calibration="header")
     assert f.find_regions(spatial_format=SpatialFormat.SPECTRAL) == [2]
     da = f.region(2)
     baseline = da.y.swap_dims(y="row").sel(row=221 + 131).item()
     assert baseline == 0.0
-    # this vendor writes a positive Delta Y: by the standard's formula velocity grows downwards,
-    # and echolab says so instead of silently flipping the sign
+    # this vendor writes a positive Delta Y: by the standard's formula velocity grows downwards;
+    # calibration="header" keeps that letter (the default follows the screen: test_corrections)
     assert da.attrs["doppler_positive_direction"] == "down"
     assert float(da.y[0]) == pytest.approx(-131 * 0.178696, rel=1e-5)
     assert float(da.y[-1]) == pytest.approx((484 - 352) * 0.178696, rel=1e-5)
