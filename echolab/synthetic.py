@@ -315,6 +315,7 @@ def write_doppler_sample(
     ejection_peak: float = 90.0,
     velocity_per_pixel: float = 0.8,
     positive_down: bool = False,
+    toshiba_sign_quirk: bool = False,
 ) -> DopplerTruth:
     """Write a 2D + PW spectral Doppler + ECG screen laid out like a Toshiba Xario file.
 
@@ -332,8 +333,12 @@ def write_doppler_sample(
     velocity_per_pixel
         |(0018,602E) Physical Delta Y| of the spectral region, cm/s per row.
     positive_down
-        Write a positive Delta Y with positive velocities drawn below the baseline, as the
-        Toshiba files do, instead of the usual negative Delta Y.
+        Draw positive velocities below the baseline and write the positive Delta Y that says so
+        (the standard's reading of a positive Delta Y), instead of the usual layout.
+    toshiba_sign_quirk
+        Write the header as Toshiba / Canon scanners do: (0008,0070) Manufacturer "TOSHIBA_MEC" and
+        a positive Delta Y, while the picture draws positive velocities *above* the baseline (the
+        ``doppler-sign`` rule of :mod:`echolab.corrections` reads it as the screen shows it).
 
     Returns
     -------
@@ -394,7 +399,13 @@ def write_doppler_sample(
             (time_pixel, 28),
         ),
     ]
-    _save(_dataset(image, regions, name="doppler", seed=seed, heart_rate=heart_rate), path)
+    ds = _dataset(image, regions, name="doppler", seed=seed, heart_rate=heart_rate)
+    if toshiba_sign_quirk:
+        if positive_down:
+            raise ValueError("toshiba_sign_quirk writes a picture drawn positive up: positive_down must be False")
+        ds.Manufacturer = "TOSHIBA_MEC"
+        ds.SequenceOfUltrasoundRegions[1].PhysicalDeltaY = abs(delta_y)
+    _save(ds, path)
     inside = (r_peaks >= time[0]) & (r_peaks <= time[-1])
     return DopplerTruth(
         time=time,

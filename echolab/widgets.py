@@ -142,6 +142,14 @@ def _open_with_messages(path: str) -> tuple[EchoFile | None, list[str], str | No
     return opened.echofile, [str(w) for w in opened.warnings], error
 
 
+def _frames_present(echofile: EchoFile) -> int:
+    """The frames the file really holds (fewer than (0028,0008) says when it was cut short)."""
+    try:
+        return echofile.pixels.number_of_frames
+    except EcholabError:
+        return echofile.number_of_frames
+
+
 class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBox is Any
     """Browse a folder of ultrasound DICOM files: header, regions, and a cine player.
 
@@ -266,7 +274,8 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
             self.status.value = _message(error or "cannot open", "error")
             return
         self.echofile = echofile
-        self.status.value = "".join(_message(m, "warning") for m in messages)
+        problems = [str(problem) for problem in echofile.problems]  # a cut file: fewer frames than promised
+        self.status.value = "".join(_message(m, "warning") for m in [*messages, *problems])
         self.summary.value = _table([{"": k, "value": v} for k, v in echofile.summary().items() if v is not None])
         self.regions_table.value = _table(
             [
@@ -276,7 +285,7 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
         )
         rate = echofile.frame_rate or UNTIMED_DISPLAY_RATE
         self.play.interval = max(10, round(1000 / rate))
-        self._set_frame_range(echofile.number_of_frames)
+        self._set_frame_range(_frames_present(echofile))
         options: list[tuple[str, int | None]] = [
             (f"{r.index}: {r.kind.value} ({r.data_type_name})", r.index) for r in echofile.regions if r.usable
         ]
@@ -413,7 +422,7 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
         if self.echofile is None:
             self.frame_label.value = ""
             return
-        frame, last = int(self.frame.value), max(self.echofile.number_of_frames - 1, 0)
+        frame, last = int(self.frame.value), max(_frames_present(self.echofile) - 1, 0)
         if self.echofile.timing.has_timing:
             self.frame_label.value = f"frame {frame} / {last} · t = {self.echofile.frame_times[frame]:.3f} s"
         else:

@@ -231,3 +231,19 @@ def test_browser_loads_a_good_file_normally_after_a_bad_one(folder: Path) -> Non
     browser.frame.value = 60
     assert browser.frame_label.value == "frame 60 / 119 · t = 2.000 s" and browser.view.renders == renders + 1
     assert browser.axes_label.value == "region 0: x lateral distance [cm] · y depth [cm]"
+
+
+def test_browser_scrubs_only_the_frames_a_cut_cine_holds(tmp_path: Path) -> None:
+    """A cine cut in half promises 120 frames in (0028,0008) but holds fewer whole ones: the slider
+    stops at the last whole frame and the status names the problem."""
+    cine = Path(package_file("color3d_jpeg_baseline.dcm")).read_bytes()
+    cut = tmp_path / "half.dcm"
+    cut.write_bytes(cine[: len(cine) // 2])
+    browser = Browser(files=[str(cut)])
+    assert browser.echofile is not None
+    present = browser.echofile.pixels.number_of_frames
+    assert 0 < present < 120 == browser.echofile.number_of_frames
+    assert browser.frame.max == present - 1
+    assert "truncated-pixel-data" in browser.status.value
+    browser.frame.value = browser.frame.max
+    assert browser.frame_label.value.startswith(f"frame {present - 1} / {present - 1}")
