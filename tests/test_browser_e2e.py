@@ -22,7 +22,7 @@ from echolab.data import sample
 
 from .conftest import package_file
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [

@@ -24,6 +24,8 @@ from echolab.reading.header import read_header
 
 from .conftest import BUSY_PORT, REPO, SHARED, package_file
 
+pytestmark = pytest.mark.slow  # every test here starts Dask processes
+
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:

@@ -38,6 +38,7 @@ def _run_fuzzer(arguments: list[str], timeout: float) -> dict:
     return report
 
 
+@pytest.mark.slow
 def test_mutated_files_end_in_a_result_or_an_echolab_error(request: pytest.FixtureRequest) -> None:
     cases = request.config.getoption("--fuzz-cases") or int(os.environ.get("ECHOLAB_FUZZ_CASES", "200"))
     seed = request.config.getoption("--fuzz-seed")

@@ -14,8 +14,8 @@ import echolab
 from echolab.codes import DataType, PhysicalUnits, RegionKind, RegionNote, SpatialFormat
 from echolab.reading.regions import parse_region
 
-from .conftest import SHARED, UNDECODABLE, all_file_params, package_file, resolve, shared_file, shared_params
-from .make import write_file
+from ..conftest import SHARED, UNDECODABLE, all_file_params, package_file, resolve, shared_file, shared_params
+from ..make import write_file
 
 _REGION = re.compile(
     r"\[(?P<i>\d+)\] sf=(?P<sf>\d+)\S* dt=(?P<dt>\d+)\S*.*?units=\((?P<ux>[^,]*),(?P<uy>[^)]*)\) "
@@ -194,7 +194,7 @@ def test_missing_and_malformed_elements_make_only_that_region_unusable() -> None
 
 
 def test_other_regions_still_work_when_one_is_unusable(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from .make import write_file
+    from ..make import write_file
 
     path = write_file(tmp_path / "two.dcm", regions=[_item(), _item(RegionLocationMaxX1=1)])
     f = echolab.open(path)

@@ -13,7 +13,7 @@ import echolab
 from echolab.codes import TimingSource
 from echolab.reading.timing import frame_timing
 
-from .conftest import SHARED, package_file, shared_params
+from ..conftest import SHARED, package_file, shared_params
 
 
 def _ds(**elements: object) -> Dataset:

@@ -14,7 +14,7 @@ from pydicom.pixels import apply_color_lut
 import echolab
 from echolab.reading.frame_source import PixelSource
 
-from .conftest import UNDECODABLE, all_file_params, package_file, resolve
+from ..conftest import UNDECODABLE, all_file_params, package_file, resolve
 
 _LOSSY = {uids.JPEGBaseline8Bit, uids.JPEGExtended12Bit, uids.JPEG2000}
 # pydicom 3.0 reads non-segmented 16-bit palette LUT data of big endian files in native byte
