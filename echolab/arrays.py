@@ -67,12 +67,20 @@ class FrameArray(BackendArray):
         The file's :class:`PixelSource`.
     box
         Inclusive (x0, y0, x1, y1) image pixel box to crop every frame to; None for the image.
+    keep
+        Boolean (rows, columns) mask over the box: pixels outside it come out as 0 (burned-in
+        text blanked on the fly); None keeps every pixel.
     """
 
-    def __init__(self, pixels: PixelSource, box: tuple[int, int, int, int] | None = None) -> None:
+    def __init__(
+        self, pixels: PixelSource, box: tuple[int, int, int, int] | None = None, keep: np.ndarray | None = None
+    ) -> None:
         self.pixels = pixels
         x0, y0, x1, y1 = box if box is not None else (0, 0, pixels.fmt.columns - 1, pixels.fmt.rows - 1)
         self.box = (x0, y0, x1, y1)
+        if keep is not None and keep.shape != (y1 - y0 + 1, x1 - x0 + 1):
+            raise ValueError(f"keep mask of shape {keep.shape} does not fit the box {self.box}")
+        self.keep = keep
         self.shape = (pixels.number_of_frames, y1 - y0 + 1, x1 - x0 + 1) + pixels.frame_shape[2:]
         self.dtype = pixels.fmt.dtype
 
@@ -102,6 +110,9 @@ class FrameArray(BackendArray):
                 data = np.take(data, np.searchsorted(distinct, frames), axis=0)
             data = _subselect(data, rows, row_lo, 1)
             data = _subselect(data, columns, col_lo, 2)
+            if self.keep is not None:
+                outside = ~self.keep[np.ix_(rows, columns)]
+                data[:, outside] = 0
         result_key = tuple(0 if isinstance(k, (int, np.integer)) else slice(None) for k in key[:3])
         return data[result_key + tuple(key[3:])]
 
@@ -209,10 +220,12 @@ def image_dataarray(
     pixels: PixelSource,
     timing: FrameTiming,
     file_attrs: dict[str, Any],
+    keep: np.ndarray | None = None,
 ) -> xr.DataArray:
     """A lazy DataArray of whole frames in pixel coordinates: dims (time, row, column[, channel]),
-    not yet :func:`cached`."""
-    array = FrameArray(pixels)
+    not yet :func:`cached`; with ``keep`` (a boolean (rows, columns) mask) every pixel outside it
+    is 0 (see :class:`FrameArray`)."""
+    array = FrameArray(pixels, keep=keep)
     dims: tuple[str, ...] = ("time", "row", "column") + (("channel",) if pixels.fmt.is_colour else ())
     coords = _time_coords(timing, array.shape[0])
     coords["row"] = ("row", np.arange(pixels.fmt.rows, dtype=np.int64), dict(COORDINATE_ATTRS["row"]))
@@ -224,6 +237,8 @@ def image_dataarray(
     if pixels.fmt.is_colour:
         coords["channel"] = ("channel", np.array(CHANNELS, dtype=object))  # vlen strings: specified in Zarr v3
     attrs = {**file_attrs, LONG_NAME: "pixel value"}
+    if keep is not None:
+        attrs[COMMENT] = "pixels outside the (0018,6011) region boxes are blanked (0): burned-in text removed"
     variable = xr.Variable(dims, indexing.LazilyIndexedArray(array), attrs=netcdf_safe_attrs(attrs))
     return xr.DataArray(variable, coords=coords, name="image")
 

@@ -2,7 +2,9 @@
 
 ``i`` is the item index in (0018,6011) Sequence of Ultrasound Regions, so group names match
 ``EchoFile.region(i)``; unusable items have no group and are listed in the root attrs. Nothing
-that identifies a patient, an operator or an institution is copied unless asked for.
+that identifies a patient, an operator or an institution is copied unless asked for — neither
+header elements nor pixels: the ``image`` group is blanked outside the region boxes, where
+scanners burn names, IDs and dates into the picture (``keep_identifiers=True`` keeps it whole).
 """
 
 from __future__ import annotations
@@ -91,8 +93,8 @@ def _group_dataset(f: EchoFile, group: str, keep_identifiers: bool, cache: bool)
     group = group.strip("/")
     if group not in names:
         raise EcholabError(f"no group {group!r}; this file has {', '.join(names)}", f.source)
-    if group == "image":
-        array = f.image(cache=cache)
+    if group == "image":  # burned-in identities lie outside the regions: blanked unless asked for
+        array = f.image(cache=cache, blank_outside_regions=not keep_identifiers)
     else:
         array = f.region(int(group.removeprefix("region_")), cache=cache)
     if not keep_identifiers:

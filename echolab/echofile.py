@@ -317,10 +317,29 @@ class EchoFile:
                 )
         return estimate_sector(self.region(index), frames=frames)
 
-    def image(self, *, chunks: int | Mapping[str, int] | str | None = None, cache: bool = True) -> xr.DataArray:
+    def image(
+        self,
+        *,
+        chunks: int | Mapping[str, int] | str | None = None,
+        cache: bool = True,
+        blank_outside_regions: bool = False,
+    ) -> xr.DataArray:
         """Whole frames as a lazy DataArray, dims ``("time", "row", "column"[, "channel"])``;
-        ``chunks`` and ``cache`` as for :meth:`region`."""
-        return _finish(image_dataarray(self.pixels, self.timing, self.attrs), chunks, cache)
+        ``chunks`` and ``cache`` as for :meth:`region`. ``blank_outside_regions`` sets every pixel
+        outside the union of the usable region boxes to 0 as frames are read — the banners with
+        names and dates scanners burn into the picture lie there (a file without regions comes
+        out blank)."""
+        keep = self.region_mask() if blank_outside_regions else None
+        return _finish(image_dataarray(self.pixels, self.timing, self.attrs, keep), chunks, cache)
+
+    def region_mask(self) -> np.ndarray:
+        """Boolean (rows, columns) image mask, true inside the union of the usable region boxes."""
+        mask = np.zeros((self.rows, self.columns), dtype=bool)
+        for region in self.regions:
+            if region.usable and region.clipped_box is not None:
+                x0, y0, x1, y1 = region.clipped_box
+                mask[y0 : y1 + 1, x0 : x1 + 1] = True
+        return mask
 
     def find_regions(
         self, *, spatial_format: SpatialFormat | None = None, data_type: DataType | None = None

@@ -13,6 +13,7 @@ import xarray as xr
 import echolab
 from echolab.backend import EcholabBackendEntrypoint
 from echolab.data import sample
+from echolab.datasets import file_datatree
 
 from .conftest import package_file, shared_file
 
@@ -91,3 +92,31 @@ def test_no_identifier_is_copied_unless_asked() -> None:
     kept = xr.open_datatree(path, engine="echolab", keep_identifiers=True)
     assert kept.attrs["dicom_PatientName"] == "Echo^Demo" and kept.attrs["source_file"] == "godicom__I_000038.dcm"
     assert "BOGALUSA" in kept.attrs["dicom_InstitutionName"]
+
+
+def test_the_image_group_carries_no_burned_in_banner_unless_asked(tmp_path: Path) -> None:
+    """The GE Voluson file prints a name, an ID and its institution in a banner above its region
+    (rows 0..73): the engine and archives blank everything outside the region boxes, lazily, on
+    every frame; keep_identifiers=True keeps the picture whole. The regions are untouched."""
+    path = shared_file("orthanc__Issue164.dcm")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", echolab.EcholabWarning)
+        f = echolab.open(path)
+        whole = f.image().values
+        x0, y0, x1, y1 = f.regions[0].clipped_box  # type: ignore[misc]
+        assert whole[:, :y0].any(), "the banner is there to be blanked"
+        blanked = xr.open_dataset(path, engine="echolab", group="image")["image"]
+        kept = xr.open_dataset(path, engine="echolab", group="image", keep_identifiers=True)["image"]
+        region = xr.open_dataset(path, engine="echolab", group="region_0")["region_0"]
+        values = blanked.values
+    assert not values[:, :y0].any() and not values[:, y1 + 1 :].any()
+    assert not values[:, :, :x0].any() and not values[:, :, x1 + 1 :].any()
+    np.testing.assert_array_equal(values[:, y0 : y1 + 1, x0 : x1 + 1], whole[:, y0 : y1 + 1, x0 : x1 + 1])
+    np.testing.assert_array_equal(kept.values, whole)
+    np.testing.assert_array_equal(region.values, whole[:, y0 : y1 + 1, x0 : x1 + 1])
+    # a lazy slice reads blanked pixels too
+    assert not blanked.isel(row=slice(0, y0)).values.any()
+    tree = file_datatree(f)
+    tree.to_zarr(tmp_path / "a.zarr", consolidated=False)
+    archived = xr.open_datatree(tmp_path / "a.zarr", engine="zarr", consolidated=False)
+    assert not archived["image"]["image"].values[:, :y0].any()
