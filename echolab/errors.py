@@ -30,6 +30,7 @@ __all__ = [
     "missing_dependency",
     "require",
     "GeometryError",
+    "DeidentificationError",
 ]
 
 
@@ -117,6 +118,11 @@ def require(module: str, *, extra: str, purpose: str) -> ModuleType:
 
 class GeometryError(EcholabError):
     """A region's scan-area geometry cannot be estimated (not a 2D region, or no scan area in its pixels)."""
+
+
+class DeidentificationError(EcholabError):
+    """A file cannot be de-identified as asked (no area to keep, a scan area not found, an output
+    that fails its verification); :mod:`echolab.deid` reports it and skips the file."""
 
 
 class EcholabWarning(UserWarning):
