@@ -344,6 +344,11 @@ def _clean(
         if tag.element == 0:  # group lengths: recomputed (or left out) on writing
             del dataset[tag]
             continue
+        if tag.group & 0xFF00 == 0x6000:
+            # an overlay: the table removes its data (60xx,3000) and comments (60xx,4000); the rest
+            # of the group would describe an overlay that is not there, so the whole group goes
+            _apply(dataset, element, Action.X, secret, dates, shift, report, where)
+            continue
         keyword = element.keyword
         row = action_for(int(tag))
         if element.VR in _TEMPORAL_VRS and keyword not in _BIRTH and dates is not DateOption.REMOVE:
@@ -614,5 +619,8 @@ def mark_deidentified(dataset: Dataset, dates: DateOption, tool: str) -> list[Me
         DateOption.KEEP: TemporalInformationModified.UNMODIFIED,
         DateOption.REMOVE: TemporalInformationModified.REMOVED,
     }[dates]
+    said = str(dataset.get("LongitudinalTemporalInformationModified", "") or "").strip()
+    if dates is DateOption.KEEP and said == TemporalInformationModified.MODIFIED.value:
+        modified = TemporalInformationModified.MODIFIED  # kept dates that an earlier tool shifted
     dataset.LongitudinalTemporalInformationModified = modified.value
     return codes
