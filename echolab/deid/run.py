@@ -156,13 +156,12 @@ def _identify(path: str) -> tuple[str, str | None]:
 def _prepare(source: str, sha256: str, options: _Options) -> _Plan:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        warnings.filterwarnings("ignore", message=".*deepcopy the buffer")  # pydicom: the header's mmap is not copied
         echo = opened(source)
         pixels = echo.pixels
         area = kept_area(echo, options.keep, options.box)
         image = echo.image()
         fmt = output_format(echo, np.dtype(image.dtype), tuple(image.shape[1:]))
-        header = copy.deepcopy(echo.dataset)
+        header = _copy_header(echo.dataset)
         shift_per = patient_key(header)[0]
         report = clean_dataset(header, options.secret, options.dates)
         for keyword in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"):
@@ -203,6 +202,16 @@ def _prepare(source: str, sha256: str, options: _Options) -> _Plan:
         "notes": notes,
     }
     return _Plan(header, report.identifying, pack_mask(area.mask), area.mask.shape, frames, fmt, name, audit)
+
+
+def _copy_header(dataset: Dataset) -> Dataset:
+    """A deep copy of the header's elements, still unparsed where they were (a bad value then
+    fails in the cleaning, which removes and reports it), without the file buffer they came from
+    (which ``copy.deepcopy`` of the data set would try, and warn about, to copy)."""
+    copied = Dataset()
+    for tag in dataset.keys():
+        copied[tag] = copy.deepcopy(dataset.get_item(tag))
+    return copied
 
 
 def _list(value: Any) -> list[str]:
@@ -459,7 +468,10 @@ class _Runner:
             reason = f"cannot read or write ({exc.strerror or exc})"
         else:
             reason = f"unexpected {type(exc).__name__}: {exc}"
-        extra = job.plan.audit if job.plan is not None else {}
+        extra = dict(job.plan.audit) if job.plan is not None else {}
+        if not isinstance(exc, (EcholabError, BrokenProcessPool, OSError)):
+            # a library's message may quote a value of the file: the audit keeps only its type
+            extra["reason"] = f"unexpected {type(exc).__name__} (the result's reason has the message)"
         self._finish(job, DeidStatus.FAILED, reason, None, extra)
         if job.sha256 is None and job.index >= self.next_identity and job.index not in self.identities:
             self.identities[job.index] = None  # its hash failed: the inputs after it go on
