@@ -434,6 +434,34 @@ def test_bad_files_are_reported_and_the_others_go_on(tmp_path: Path) -> None:
     assert bad.status is DeidStatus.FAILED and "not a DICOM file" in bad.reason and bad.output is None
     lines = [json.loads(x) for x in (tmp_path / "out" / AUDIT_FILE).read_text().splitlines()]
     assert sorted(line["status"] for line in lines) == ["de-identified", "failed"]
+    # the palette frame is written as RGB, its lookup tables dropped, its pixels as echolab decodes them
+    output = status["a_good.dcm"].output or ""
+    ds = _read(output)
+    assert ds.PhotometricInterpretation == "RGB" and ds.SamplesPerPixel == 3
+    assert not [e for e in ds if "Palette" in e.name]
+    before, after = _frames(good), _frames(output)
+    for region in echolab.open(good).regions:
+        x0, y0, x1, y1 = region.clipped_box
+        np.testing.assert_array_equal(after[:, y0 : y1 + 1, x0 : x1 + 1], before[:, y0 : y1 + 1, x0 : x1 + 1])
+
+
+def test_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from echolab.cli import main
+
+    good, no_regions = package_file("OBXXXX1A.dcm"), package_file("US1_UNCR.dcm")
+    monkeypatch.delenv("ECHOLAB_DEID_SALT", raising=False)
+    assert main(["deid", good, str(tmp_path / "out")]) == 2
+    assert "--salt SECRET or set $ECHOLAB_DEID_SALT" in capsys.readouterr().err
+    assert main(["deid", good, no_regions, str(tmp_path / "out"), "--salt", SALT, "--workers", "1"]) == 1
+    captured = capsys.readouterr()
+    assert f"failed: {no_regions}: (0018,6011) Sequence of Ultrasound Regions is absent" in captured.err
+    assert "1 de-identified, 0 skipped (done before, or a copy), 1 failed" in captured.out
+    monkeypatch.setenv("ECHOLAB_DEID_SALT", SALT)
+    box = ["--box", "100,50,539,429", "--dates", "keep", "--codec", "rle"]
+    assert main(["deid", good, no_regions, str(tmp_path / "out"), "--workers", "1", *box]) == 0
+    assert "2 de-identified, 0 skipped" in capsys.readouterr().out  # other options: done again
+    assert main(["deid", no_regions, str(tmp_path / "out"), "--box", "1,2,3"]) == 2
+    assert "--box '1,2,3' is not x0,y0,x1,y1" in capsys.readouterr().err
 
 
 # --- the verification and the table -------------------------------------------------------------
