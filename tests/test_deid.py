@@ -427,13 +427,19 @@ def test_bad_files_are_reported_and_the_others_go_on(tmp_path: Path) -> None:
     sources.mkdir()
     shutil.copy(good, sources / "a_good.dcm")
     (sources / "b_not_dicom.dcm").write_bytes(b"not a DICOM file at all" * 20)
-    results = deidentify([sources], tmp_path / "out", salt=SALT, workers=2)
+    out = sources / "shared"  # inside the source folder: its files are outputs, never inputs
+    results = deidentify([sources], out, salt=SALT, workers=2)
     status = {Path(r.source).name: r for r in results}
     assert status["a_good.dcm"].status is DeidStatus.DONE
     bad = status["b_not_dicom.dcm"]
     assert bad.status is DeidStatus.FAILED and "not a DICOM file" in bad.reason and bad.output is None
-    lines = [json.loads(x) for x in (tmp_path / "out" / AUDIT_FILE).read_text().splitlines()]
+    lines = [json.loads(x) for x in (out / AUDIT_FILE).read_text().splitlines()]
     assert sorted(line["status"] for line in lines) == ["de-identified", "failed"]
+    again = deidentify([sources], out, salt=SALT, workers=2)
+    assert [(Path(r.source).name, r.status) for r in again] == [
+        ("a_good.dcm", DeidStatus.SKIPPED),
+        ("b_not_dicom.dcm", DeidStatus.FAILED),
+    ]
     # the palette frame is written as RGB, its lookup tables dropped, its pixels as echolab decodes them
     output = status["a_good.dcm"].output or ""
     ds = _read(output)
