@@ -237,10 +237,6 @@ def _encode(
     return [encode_frame(frame, fmt, codec) for frame in frames]
 
 
-def _verify_header(path: str, name: str, identifying: dict[str, str]) -> list[str]:
-    return verify_header(path, name, identifying)
-
-
 def _worker_init() -> None:
     # parallelism comes from the processes: one decode thread each
     os.environ["ECHOLAB_DECODE_THREADS"] = "1"
@@ -429,7 +425,7 @@ class _Runner:
         output = os.fspath(job.output)
         for start, stop in ranges:
             self._submit(job, "verify frames", 0, verify_frames, output, start, stop, plan.mask_bits, plan.shape)
-        self._submit(job, "verify header", 0, _verify_header, output, plan.name, plan.identifying)
+        self._submit(job, "verify header", 0, verify_header, output, plan.name, plan.identifying)
 
     def _conclude(self, job: _Job) -> None:
         plan = job.plan

@@ -92,6 +92,9 @@ def verify_header(path: str, name: str, identifying: dict[str, str]) -> list[str
         header_end = handle.tell()
         handle.seek(0)
         head = handle.read(header_end)
+        if handle.read(4) != b"\xe0\x7f\x10\x00":  # not stopped at (7FE0,0010) Pixel Data: search it all
+            handle.seek(0)
+            head = handle.read()
     texts = list(identifying_strings(dataset))
     if dataset.file_meta is not None:
         texts += [(f"file meta>{where}", text) for where, text in identifying_strings(dataset.file_meta)]
