@@ -385,7 +385,7 @@ def _apply(
         _collect_removed(element, where, report)
         element.value = Sequence() if element.VR == "SQ" else (None if element.VR not in TEXT_VRS else "")
         report.note(Outcome.EMPTIED, where)
-    elif action is Action.D:
+    elif action is Action.D and element.VR != "UI":
         if element.VR == "SQ":  # a dummy sequence: the same items, cleaned
             for item in element.value:
                 _clean(item, secret, dates, shift, report, prefix=where, nested=True)
@@ -393,7 +393,7 @@ def _apply(
         _collect_removed(element, where, report)
         element.value = _DUMMIES.get(element.VR, DUMMY_TEXT)
         report.note(Outcome.DUMMY, where)
-    elif action is Action.U:
+    elif action is Action.U or (action is Action.D and element.VR == "UI"):  # a UID's dummy: a keyed UID
         if element.VR != "UI":  # a UID row holding something else: nothing to map, remove it
             _apply(dataset, element, Action.X, secret, dates, shift, report, where)
             return

@@ -7,10 +7,11 @@ costs nothing), :data:`REPEATING_GROUPS` the three rows that name a group range 
 overlays, 50xx / 60xx). An attribute the table does not list is kept (``K``), except private ones,
 which the profile removes.
 
-Why a table here rather than a library: no maintained Python package applies this profile with
-keyed UIDs and per-patient date shifts that stay the same across runs (pydicom has no
-de-identifier; dicom-anonymizer generates random UIDs per run and sets dates to 00010101;
-dicognito does its own thing, not Table E.1-1; pydicom/deid applies recipes). The rows below were
+Why a table here rather than a library: of the Python packages looked at, none applies this
+profile with keyed UIDs and per-patient date shifts that stay the same across runs. pydicom has
+no de-identifier; dicom-anonymizer (2.1.0) applies Table E.1-1 but draws random UIDs per run and
+sets dates to 00010101; dicognito (0.19) replaces values by generated look-alikes (fake names and
+addresses, one date offset per run) rather than the table's actions. The rows below were
 generated from the machine-readable transcription of Table E.1-1 (DICOM 2026c) in
 dicom-anonymizer 2.1.0 (``dicom_anonymization_databases/dicomfields_2026c.py``, Copyright 2020,
 Kitware Europe, BSD-3-Clause), with keywords from pydicom's data dictionary; the few attributes
