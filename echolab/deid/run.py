@@ -54,7 +54,7 @@ from .encoding import (
 )
 from .profile import EDITION
 from .verify import opened, pack_mask, read_frames, unpack_mask, verify_frames, verify_header
-from .writer import assemble, encode_file, output_name, write_atomic
+from .writer import assemble, output_name, write_atomic
 
 __all__ = ["deidentify", "DeidResult", "DeidStatus", "PROFILE", "CHUNK_FRAMES"]
 
@@ -137,12 +137,16 @@ class _Plan:
     audit: dict[str, Any]
 
 
-def _identify(path: str) -> tuple[str, str | None]:
-    """The file's sha256 and its (0008,0018) SOP Instance UID (None when unreadable)."""
+def _sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(_READ_BLOCK):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def _identify(path: str) -> tuple[str, str | None]:
+    """The file's sha256 and its (0008,0018) SOP Instance UID (None when unreadable)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -150,7 +154,7 @@ def _identify(path: str) -> tuple[str, str | None]:
         uid = str(header.get("SOPInstanceUID", "") or "").strip(" \x00") or None
     except Exception:
         uid = None
-    return digest.hexdigest(), uid
+    return _sha256(path), uid
 
 
 def _prepare(source: str, sha256: str, options: _Options) -> _Plan:
@@ -159,8 +163,7 @@ def _prepare(source: str, sha256: str, options: _Options) -> _Plan:
         echo = opened(source)
         pixels = echo.pixels
         area = kept_area(echo, options.keep, options.box)
-        image = echo.image()
-        fmt = output_format(echo, np.dtype(image.dtype), tuple(image.shape[1:]))
+        fmt = output_format(echo, np.dtype(pixels.fmt.dtype), tuple(pixels.frame_shape))
         header = _copy_header(echo.dataset)
         shift_per = patient_key(header)[0]
         report = clean_dataset(header, options.secret, options.dates)
@@ -235,6 +238,11 @@ def _encode(
     frames = read_frames(source, start, stop)
     blank(frames, unpack_mask(mask_bits, shape))
     return [encode_frame(frame, fmt, codec) for frame in frames]
+
+
+def _verify_written(path: str, name: str, identifying: dict[str, str]) -> tuple[list[str], str]:
+    """The header's problems (:func:`verify_header`) and the written file's sha256."""
+    return verify_header(path, name, identifying), _sha256(path)
 
 
 def _worker_init() -> None:
@@ -349,7 +357,8 @@ class _Runner:
             if step == "verify frames":
                 job.dirty += value
             else:
-                job.header_problems += value
+                problems, job.output_sha256 = value
+                job.header_problems += problems
             job.waiting -= 1
             if job.waiting == 0:
                 self._conclude(job)
@@ -413,19 +422,17 @@ class _Runner:
         assert plan is not None
         frames = [frame for chunk in job.encoded for frame in (chunk or [])]
         job.encoded = []
-        dataset = assemble(plan.header, frames, self.options.codec)
-        data = encode_file(dataset)
-        del frames, dataset
         job.output = self.out / plan.name
         if job.output.resolve() == Path(job.source).resolve():
             raise DeidentificationError("the output would overwrite the input; give another output folder", job.source)
-        job.output_sha256 = write_atomic(data, job.output)
+        write_atomic(assemble(plan.header, frames, self.options.codec), job.output)
+        del frames
         ranges = _chunks(plan.frames, CHUNK_FRAMES)
         job.waiting = len(ranges) + 1
         output = os.fspath(job.output)
         for start, stop in ranges:
             self._submit(job, "verify frames", 0, verify_frames, output, start, stop, plan.mask_bits, plan.shape)
-        self._submit(job, "verify header", 0, verify_header, output, plan.name, plan.identifying)
+        self._submit(job, "verify header", 0, _verify_written, output, plan.name, plan.identifying)
 
     def _conclude(self, job: _Job) -> None:
         plan = job.plan

@@ -1,14 +1,16 @@
 """Assemble and write a de-identified file: cleaned header, new file meta, encapsulated frames.
 
-The file is built in memory and written under a temporary name in its folder, then renamed into
-place: a crash never leaves a half-written file under a final name. Names come from the new UIDs,
-``<Study Instance UID>/<SOP Instance UID>.dcm`` (input names often carry the patient's name).
+The file is written by pydicom from memory under a temporary name in its folder, then renamed
+into place once on disk: a crash never leaves a half-written file under a final name. Names come
+from the new UIDs, ``<Study Instance UID>/<SOP Instance UID>.dcm`` (input names often carry the
+patient's name).
+
+(pydicom's ``encapsulate_buffer``, which would spare one copy of the pixel data, took minutes
+instead of a fraction of a second to write 600 frames with pydicom 3.0.2: not used.)
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import os
 from pathlib import Path
 
@@ -35,9 +37,9 @@ def assemble(header: Dataset, frames: list[bytes], codec: Codec) -> Dataset:
             delattr(dataset, keyword)
     total = (len(frames) - 1) * 8 + sum(len(f) for f in frames[:-1])
     if total > 2**32 - 1:  # too far for the Basic Offset Table: as pydicom's compress() does
-        dataset.PixelData, dataset.ExtendedOffsetTable, dataset.ExtendedOffsetTableLengths = encapsulate_extended(
-            frames
-        )
+        pixels, offsets, lengths = encapsulate_extended(frames)
+        dataset.PixelData = pixels
+        dataset.ExtendedOffsetTable, dataset.ExtendedOffsetTableLengths = offsets, lengths
     else:
         dataset.PixelData = encapsulate(frames, has_bot=True)
     element = dataset["PixelData"]
@@ -52,25 +54,18 @@ def assemble(header: Dataset, frames: list[bytes], codec: Codec) -> Dataset:
     return dataset
 
 
-def encode_file(dataset: Dataset) -> bytes:
-    """The DICOM file (preamble, file meta, data set) as bytes."""
-    buffer = io.BytesIO()
-    dataset.preamble = b"\x00" * 128
-    pydicom.dcmwrite(buffer, dataset, enforce_file_format=True)
-    return buffer.getvalue()
-
-
-def write_atomic(data: bytes, path: Path) -> str:
-    """Write ``data`` to ``path`` through a temporary file renamed into place; return its sha256."""
+def write_atomic(dataset: Dataset, path: Path) -> None:
+    """Write ``dataset`` as a DICOM file (preamble, file meta, data set) to ``path``, through a
+    temporary file flushed to disk and renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    dataset.preamble = b"\x00" * 128
     try:
         with open(partial, "wb") as handle:
-            handle.write(data)
+            pydicom.dcmwrite(handle, dataset, enforce_file_format=True)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(partial, path)
     finally:
         if partial.exists():
             partial.unlink()
-    return hashlib.sha256(data).hexdigest()
