@@ -25,6 +25,7 @@ Example
 >>> [(r.status.value, r.output) for r in results]  # doctest: +SKIP
 """
 
+from ..errors import DeidentificationError
 from .area import KeepArea, KeptArea, kept_area
 from .attributes import DateOption, Outcome, PatientIdentityRemoved, Secret, TemporalInformationModified, clean_dataset
 from .audit import AUDIT_FILE
@@ -35,6 +36,7 @@ from .run import PROFILE, DeidResult, DeidStatus, deidentify
 __all__ = [
     "deidentify",
     "DeidResult",
+    "DeidentificationError",
     "DeidStatus",
     "KeepArea",
     "DateOption",
