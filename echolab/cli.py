@@ -184,6 +184,44 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+def _deid(args: argparse.Namespace) -> int:
+    from .deid import AUDIT_FILE, DeidStatus, deidentify
+
+    sources, out = args.paths[:-1], args.paths[-1]
+    valid = "give DICOM files or folders to de-identify, then the output folder"
+    if not sources:
+        raise UsageError(f"no source before the output folder; {valid}", out)
+    _require(sources, valid)
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError("exists and is not a folder; the output (the last path) is a folder", out)
+    salt = args.salt or os.environ.get("ECHOLAB_DEID_SALT")
+    if not salt:
+        raise UsageError(
+            "no salt: give --salt SECRET or set $ECHOLAB_DEID_SALT (a secret kept for later runs: the same salt "
+            "gives the same new UIDs and date shifts)",
+            out,
+        )
+    box = None
+    if args.box is not None:
+        try:
+            x0, y0, x1, y1 = (int(part) for part in args.box.split(","))
+        except ValueError:
+            raise UsageError(f"--box {args.box!r} is not x0,y0,x1,y1 (four integers, inclusive image pixels)") from None
+        box = (x0, y0, x1, y1)
+    results = deidentify(
+        sources, out, keep=args.keep, salt=salt, dates=args.dates, box=box, workers=args.workers, codec=args.codec
+    )
+    for result in results:
+        if result.status is DeidStatus.FAILED:
+            print(f"failed: {result.source}: {result.reason}", file=sys.stderr)
+    counts = {status: sum(1 for r in results if r.status is status) for status in DeidStatus}
+    print(
+        f"{counts[DeidStatus.DONE]} de-identified, {counts[DeidStatus.SKIPPED]} skipped (done before, or a copy), "
+        f"{counts[DeidStatus.FAILED]} failed; audit: {os.path.join(out, AUDIT_FILE)}"
+    )
+    return 1 if counts[DeidStatus.FAILED] else 0
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -253,6 +291,18 @@ def _parser() -> argparse.ArgumentParser:
         "--dashboard", metavar="HOST:PORT", help="serve the local cluster's Dask dashboard there (default: none)"
     )
     convert.set_defaults(run=_convert)
+
+    deid = add_command("deid", "de-identified copies: header by PS3.15 E.1-1, pixels outside the regions blanked")
+    deid.add_argument("paths", nargs="+", metavar="SRC... OUT")
+    deid.add_argument(
+        "--keep", choices=["regions", "scan-area"], default="regions", help="pixels kept (default: region boxes)"
+    )
+    deid.add_argument("--salt", metavar="SECRET", help="key of the new UIDs and date shifts (or $ECHOLAB_DEID_SALT)")
+    deid.add_argument("--dates", choices=["shift", "keep", "remove"], default="shift", help="default: shift")
+    deid.add_argument("--box", metavar="x0,y0,x1,y1", help="keep this rectangle (files without regions)")
+    deid.add_argument("--workers", type=int, default=None, help="processes (default: CPUs)")
+    deid.add_argument("--codec", choices=["jpeg-ls", "rle"], default="jpeg-ls", help="default: jpeg-ls (lossless)")
+    deid.set_defaults(run=_deid)
 
     browse = add_command("browse", "the browser widget as a web app on 127.0.0.1 (Voila)")
     browse.add_argument("folder", nargs="?", metavar="DIR", help="folder to browse (default: the sample files)")

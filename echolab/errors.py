@@ -33,6 +33,7 @@ __all__ = [
     "GeometryError",
     "warn",
     "UnguardedScriptError",
+    "DeidentificationError",
 ]
 
 
@@ -125,6 +126,11 @@ class GeometryError(EcholabError):
 class UnguardedScriptError(EcholabError):
     """A script starts worker processes that would run it again and repeat the call starting
     them: the call belongs under ``if __name__ == "__main__":`` (see :mod:`echolab.workers`)."""
+
+
+class DeidentificationError(EcholabError):
+    """A file cannot be de-identified as asked (no area to keep, a scan area not found, an output
+    that fails its verification); :mod:`echolab.deid` reports it and skips the file."""
 
 
 class EcholabWarning(UserWarning):
