@@ -391,7 +391,7 @@ class EchoFile:
             "transfer syntax": _ts_name(self.transfer_syntax_uid),
             "frames": self.number_of_frames,
             "frame rate": f"{self.frame_rate:.3f} /s" if self.frame_rate else None,
-            "timing source": self.timing_source,
+            "timing source": self.timing_source.value,
             "cine rate": self.cine_rate,
             "heart rate": self.heart_rate,
             "regions": len(self.regions),
