@@ -42,7 +42,21 @@ def describe_source(source: str | os.PathLike[str] | None) -> str:
     return os.fspath(source) if source is not None else "<in-memory dataset>"
 
 
-class EcholabError(Exception):
+class _AboutAFile(Exception):
+    """What echolab's errors and warnings share: the file (``source``) and what happened
+    (``reason``); ``str()`` is ``"<file>: <reason>"``."""
+
+    def __init__(self, message: str, source: str | os.PathLike[str] | None = None) -> None:
+        self.source = None if source is None else os.fspath(source)
+        self.reason = message
+        super().__init__(f"{describe_source(source)}: {message}")
+
+    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
+        # keep errors and warnings picklable across dask / multiprocessing workers
+        return (type(self), (self.reason, self.source))
+
+
+class EcholabError(_AboutAFile):
     """Base class of every error echolab raises for bad input.
 
     Parameters
@@ -52,15 +66,6 @@ class EcholabError(Exception):
     source
         The file the error is about, if any; it is prefixed to the message.
     """
-
-    def __init__(self, message: str, source: str | os.PathLike[str] | None = None) -> None:
-        self.source = None if source is None else os.fspath(source)
-        self.reason = message
-        super().__init__(f"{describe_source(source)}: {message}")
-
-    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
-        # keep errors picklable across dask / multiprocessing workers
-        return (type(self), (self.reason, self.source))
 
 
 class NotDicomError(EcholabError):
@@ -133,7 +138,7 @@ class DeidentificationError(EcholabError):
     that fails its verification); :mod:`echolab.deid` reports it and skips the file."""
 
 
-class EcholabWarning(UserWarning):
+class EcholabWarning(_AboutAFile, UserWarning):
     """Base class of every warning echolab emits for recoverable oddities.
 
     Like :class:`EcholabError` it carries the file it is about (``source``) and what happened
@@ -146,14 +151,6 @@ class EcholabWarning(UserWarning):
     source
         The file the warning is about, if any; it is prefixed to the message.
     """
-
-    def __init__(self, message: str, source: str | os.PathLike[str] | None = None) -> None:
-        self.source = None if source is None else os.fspath(source)
-        self.reason = message
-        super().__init__(f"{describe_source(source)}: {message}")
-
-    def __reduce__(self) -> tuple[type, tuple[str, str | None]]:
-        return (type(self), (self.reason, self.source))
 
 
 def warn(

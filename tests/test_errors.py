@@ -278,3 +278,31 @@ except echolab.errors.MissingDependencyError as exc:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f'{module} needs matplotlib, which is not installed: pip install "echolab[notebooks]"'
+
+
+def test_warnings_carry_the_file_and_the_reason_and_open_collecting_gathers_them(tmp_path: Path) -> None:
+    """Nothing parses warning text: a warning has ``source`` and ``reason`` as an error does, and
+    pickles across worker processes; open_collecting returns them, or the error, without raising."""
+    import pickle
+
+    from echolab.data import sample
+    from echolab.echofile import open_collecting
+
+    opened = open_collecting(sample("examples_ybr_color.dcm"))  # no warning at open: regions warn on use
+    assert opened.echofile is not None and opened.error is None
+    warning = echolab.TimingWarning("(0018,0040) Cine Rate = 0 is not positive; ignored", "a.dcm")
+    assert (warning.source, warning.reason) == ("a.dcm", "(0018,0040) Cine Rate = 0 is not positive; ignored")
+    assert str(warning) == "a.dcm: (0018,0040) Cine Rate = 0 is not positive; ignored"
+    again = pickle.loads(pickle.dumps(warning))
+    assert type(again) is echolab.TimingWarning and again.reason == warning.reason
+    bad = tmp_path / "cine-rate.dcm"
+    write_file(bad, CineRate=0)
+    found = open_collecting(bad)
+    assert found.echofile is not None
+    assert [(type(w), w.source) for w in found.warnings] == [(echolab.TimingWarning, str(bad))]
+    assert "(0018,0040) Cine Rate" in found.warnings[0].reason
+    (tmp_path / "text.dcm").write_text("no DICOM here")
+    failed = open_collecting(tmp_path / "text.dcm")
+    assert failed.echofile is None and isinstance(failed.error, echolab.NotDicomError)
+    missing = open_collecting(tmp_path / "missing.dcm")
+    assert missing.echofile is None and isinstance(missing.error, echolab.EcholabError)
