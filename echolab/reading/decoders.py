@@ -118,14 +118,15 @@ def decode_encapsulated(
 
 def _decode_with_plugins(data: bytes, tsuid: str, fmt: PixelFormat, index: int, source: str | None) -> np.ndarray:
     """Decode with pydicom's installed plugins one by one, GDCM last: on corrupt input GDCM can
-    abort the whole process, so it only sees frames every other plugin refused."""
+    abort the whole process, so it only sees frames every other plugin refused. Among the others
+    the pylibjpeg plugins (pylibjpeg-openjpeg, -rle) go before Pillow: faster on JPEG 2000."""
     from pydicom.pixels.decoders.base import get_decoder
 
     try:
         decoder = get_decoder(tsuid)
     except NotImplementedError as exc:
         raise _decode_error(exc, tsuid, source) from exc
-    plugins = sorted(decoder.available_plugins, key=lambda name: name == "gdcm")
+    plugins = sorted(decoder.available_plugins, key=lambda name: (name == "gdcm", name == "pillow"))
     if not plugins:
         raise _not_installed(tsuid, source)
     failures = []
