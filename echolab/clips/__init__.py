@@ -14,6 +14,8 @@ and its frames seconds:
 - :class:`ClipDataset` (:mod:`echolab.clips.dataset`): the store as a PyTorch-style dataset.
 """
 
+from .dataset import ClipDataset
+from .export import ClipResult, ClipSettings, clip_name, export, export_file, file_key
 from .resample import (
     ClipError,
     FieldOfView,
@@ -27,7 +29,14 @@ from .resample import (
 )
 
 __all__ = [
+    "ClipDataset",
     "ClipError",
+    "ClipResult",
+    "ClipSettings",
+    "clip_name",
+    "export",
+    "export_file",
+    "file_key",
     "FieldOfView",
     "beat_clips",
     "clip",
