@@ -207,11 +207,8 @@ def _json_value(value: Any) -> Any:
 def _write_zarr(array: xr.DataArray, target: str) -> None:
     dataset = array.to_dataset(promote_attrs=True)
     dataset["clip"].attrs = {key: dataset.attrs[key] for key in ("long_name",) if key in dataset.attrs}
-    dataset = dataset.chunk({"time": TIME_CHUNK})
-    import dask
-
-    with dask.config.set(scheduler="synchronous"):
-        dataset.to_zarr(target, mode="w", consolidated=False)
+    chunks = (min(TIME_CHUNK, array.sizes["time"]),) + tuple(array.shape[1:])  # whole frames, TIME_CHUNK at a time
+    dataset.to_zarr(target, mode="w", consolidated=False, encoding={"clip": {"chunks": chunks}})
 
 
 def _write_mp4(array: xr.DataArray, video: str, sidecar: str) -> None:
@@ -234,7 +231,7 @@ def _write_mp4(array: xr.DataArray, video: str, sidecar: str) -> None:
             pix_fmt=pixel_format,
             width=values.shape[2],
             height=values.shape[1],
-            options={"qp": "0", "preset": "veryfast"},
+            options={"qp": "0", "preset": "ultrafast"},
         )
         if not colour:
             stream.codec_context.color_range = FULL_RANGE
@@ -505,6 +502,7 @@ def export(
     local = scheduler is None and workers != 0
     if local:  # at once, before anything is read, started or written
         import dask
+        import dask.distributed  # noqa: F401 - loads the distributed configuration read below
 
         check_script_guard("echolab.clips.export()", dask.config.get("distributed.worker.multiprocessing-method"))
     out = os.path.abspath(os.fspath(out))

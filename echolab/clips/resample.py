@@ -291,14 +291,17 @@ def frame_weights(
 
 
 def _grey(region: xr.DataArray, positions: Sequence[int], inside: np.ndarray | None) -> bool:
-    """True when the sampled frames of an RGB region are grey inside ``inside`` (region mask)."""
+    """True when the sampled frames of an RGB region are grey inside ``inside`` (region mask):
+    every other row and column is enough to tell."""
     if "channel" not in region.dims:
         return True
     frames = np.asarray(region.isel(time=list(positions)).transpose("time", "y", "x", "channel").values)
-    spread = frames.max(axis=-1).astype(np.int32) - frames.min(axis=-1).astype(np.int32)
-    colour = spread > GREY_TOLERANCE
+    frames = frames[:, ::2, ::2].astype(np.int16)
+    red, green, blue = frames[..., 0], frames[..., 1], frames[..., 2]
+    colour = (np.abs(red - green) > GREY_TOLERANCE) | (np.abs(green - blue) > GREY_TOLERANCE)
+    colour |= np.abs(red - blue) > GREY_TOLERANCE
     if inside is not None:
-        colour = colour[:, inside]
+        colour = colour[:, inside[::2, ::2]]
     return bool(colour.size == 0 or np.mean(colour) <= GREY_FRACTION)
 
 
