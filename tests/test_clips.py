@@ -249,6 +249,14 @@ def test_beats_from_a_drawn_ecg_are_on_its_own_clock() -> None:
     assert beats.attrs[BEAT_TIME_BASE] == "ECG trace region 2"
 
 
+def test_beats_on_an_ecg_regions_clock_cut_no_clip(cine: Cine) -> None:
+    from echolab.beats import beat_table
+
+    strip_clock = beat_table(np.array([0.1, 0.7, 1.3]), BeatSource.ECG_TRACE.value, "ECG trace region 1")
+    with pytest.raises(clips.ClipError, match="not on the frames' clock"):
+        clips.beat_clips(echolab.open(cine.dataset), 0, spacing=SPACING, size=SIZE, phases=8, table=strip_clock)
+
+
 def test_one_clip_per_complete_beat_with_phases_beside_real_times(cine: Cine) -> None:
     phases = 12
     per_beat = clips.beat_clips(echolab.open(cine.dataset), 0, spacing=SPACING, size=SIZE, phases=phases)
