@@ -1,9 +1,11 @@
-"""The ``echolab`` command: ``info``, ``scan``, ``check``, ``convert`` and ``browse``.
+"""The ``echolab`` command: ``info``, ``scan``, ``check``, ``convert``, ``clips`` and ``browse``.
 
     echolab info FILE                     header summary and region table
     echolab scan DIR [--csv OUT]          inventory of every DICOM file under DIR (headers only)
     echolab check SRC... [--json F]       findings per file, by rule id (see echolab.checks)
     echolab convert SRC... OUT.zarr       every file to one Zarr group per SOP Instance UID (Dask)
+    echolab clips SRC... OUT --spacing CM --size PIXELS --fps N | --phases N
+                                          2D regions as clips on a cm grid and true times (Zarr, MP4)
     echolab browse [DIR]                  the browser widget as a local web app (Voila)
 
 Identifiers (patient, operator, institution) are left out unless ``--keep-identifiers`` is given.
@@ -158,6 +160,67 @@ def _convert(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _clips(args: argparse.Namespace) -> int:
+    from .clips import export
+    from .clips.export import KINDS
+
+    sources, out = args.paths[:-1], args.paths[-1]
+    if not sources:
+        raise UsageError(f"no source before the output; {_SOURCES} to make clips of, then OUT", out)
+    _require(sources, f"{_SOURCES} to make clips of, then OUT")
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError("exists and is not a folder; the output (the last path) is a folder", out)
+    kinds = tuple(kind.strip().lower() for kind in args.kinds.split(",") if kind.strip())
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown or not kinds:
+        raise UsageError(f"--kinds {args.kinds!r}: valid kinds are {', '.join(KINDS)} (comma-separated)", out)
+    for option, value in (
+        ("--spacing", args.spacing),
+        ("--fps", args.fps),
+        ("--size", args.size),
+        ("--phases", args.phases),
+    ):
+        if value is not None and not value > 0:
+            raise UsageError(f"{option} {value} must be positive", out)
+    if args.size < 2:
+        raise UsageError(f"--size {args.size}: a clip is at least 2 x 2 pixels", out)
+    if args.salt is None:
+        print(
+            "echolab: note: no --salt: clip names are a plain hash of each SOP Instance UID, which anyone holding "
+            "the DICOM files can recompute",
+            file=sys.stderr,
+        )
+    results = export(
+        sources,
+        out,
+        spacing=args.spacing,
+        size=args.size,
+        fps=args.fps,
+        phases=args.phases,
+        kinds=kinds,
+        mask=args.mask,
+        format=args.format,
+        salt=args.salt,
+        workers=args.workers,
+        scheduler=args.scheduler,
+    )
+    for result in results:
+        if result.status == "failed" or (result.status == "skipped" and not result.existing):
+            print(f"{result.status}: {result.path}: {result.reason}", file=sys.stderr)
+    written = sum(len(r.clips) for r in results)
+    existing = sum(len(r.existing) for r in results)
+    skipped = sum(1 for r in results if r.status == "skipped" and not r.existing)
+    failed = sum(1 for r in results if r.status == "failed")
+    print(
+        f"{written} clip{'' if written == 1 else 's'} written from {len(results)} file(s)",
+        f"{existing} already in {out}",
+        f"{skipped} file(s) without clips",
+        f"{failed} failed",
+        sep=", ",
+    )
+    return 1 if failed else 0
+
+
 def _check(args: argparse.Namespace) -> int:
     import csv
     import json
@@ -303,6 +366,21 @@ def _parser() -> argparse.ArgumentParser:
     deid.add_argument("--workers", type=int, default=None, help="processes (default: CPUs)")
     deid.add_argument("--codec", choices=["jpeg-ls", "rle"], default="jpeg-ls", help="default: jpeg-ls (lossless)")
     deid.set_defaults(run=_deid)
+
+    clips = add_command("clips", "2D regions as clips for learning: a cm grid, true times, per beat (Zarr or MP4)")
+    clips.add_argument("paths", nargs="+", metavar="SRC... OUT")
+    clips.add_argument("--spacing", type=float, required=True, metavar="CM", help="grid step, cm per pixel")
+    clips.add_argument("--size", type=int, required=True, metavar="PIXELS", help="pixels per side")
+    timing = clips.add_mutually_exclusive_group(required=True)
+    timing.add_argument("--fps", type=float, metavar="N", help="frames per second over each cine's real duration")
+    timing.add_argument("--phases", type=int, metavar="N", help="one clip per complete heartbeat, N phases each")
+    clips.add_argument("--kinds", default="2d", help="region kinds, comma-separated: 2d, colour-flow (default: 2d)")
+    clips.add_argument("--mask", choices=["scan-area", "none"], default="scan-area", help="default: scan-area")
+    clips.add_argument("--format", choices=["zarr", "mp4"], default="zarr", help="default: zarr")
+    clips.add_argument("--salt", metavar="TEXT", help="key of the clip names' hash (keep it secret)")
+    clips.add_argument("--workers", type=int, default=None, help="local Dask workers (default: CPUs; 0: no cluster)")
+    clips.add_argument("--scheduler", metavar="ADDRESS", help="a running dask.distributed scheduler")
+    clips.set_defaults(run=_clips)
 
     browse = add_command("browse", "the browser widget as a web app on 127.0.0.1 (Voila)")
     browse.add_argument("folder", nargs="?", metavar="DIR", help="folder to browse (default: the sample files)")

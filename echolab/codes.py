@@ -25,6 +25,7 @@ __all__ = [
     "RegionNote",
     "Rule",
     "Severity",
+    "BeatSource",
 ]
 
 
@@ -341,3 +342,10 @@ class Severity(_Named):
     ERROR = "error"
     WARNING = "warning"
     INFO = "info"
+
+
+class BeatSource(_Named):
+    """Where the R waves of :meth:`echolab.EchoFile.beats` come from, in order of precedence."""
+
+    R_WAVE_TIME_VECTOR = "(0018,6060) R Wave Time Vector"
+    ECG_TRACE = "ECG trace region"

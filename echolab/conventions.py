@@ -62,6 +62,32 @@ __all__ = [
     "time_attrs",
     "netcdf_safe_attrs",
     "IDENTIFYING_KEYWORDS",
+    "CLIP_SPACING",
+    "CLIP_SIZE",
+    "CLIP_FPS",
+    "CLIP_PHASES",
+    "CLIP_MASK",
+    "CLIP_CHANNELS",
+    "CLIP_GEOMETRY",
+    "CLIP_FIELD_OF_VIEW",
+    "CLIP_SOURCE_DURATION",
+    "CLIP_SOURCE_FRAMES",
+    "CLIP_NAME",
+    "CLIP_FILE_KEY",
+    "BEAT_INDEX",
+    "BEAT_START",
+    "BEAT_STOP",
+    "BEAT_RR",
+    "BEAT_HEART_RATE",
+    "BEAT_SOURCE",
+    "BEAT_TIME_BASE",
+    "HISTORY",
+    "PROCESSING_SOFTWARE_NAME",
+    "PROCESSING_SOFTWARE_VERSION",
+    "PROCESSING_TIME",
+    "PROCESSING_FUNCTION",
+    "MANUFACTURER",
+    "MANUFACTURER_MODEL_NAME",
 ]
 
 # --- attr keys ---------------------------------------------------------------------------------
@@ -135,6 +161,49 @@ HEADER_NUMBER_OF_FRAMES_ATTR = "header_number_of_frames"
 #: Attr: the file's problems (see :mod:`echolab.problems`), ``"<rule>: <message>"`` joined by ``" | "``.
 PROBLEMS_ATTR = "problems"
 
+# --- clips for learning (echolab.clips) ----------------------------------------------------------
+
+#: Attrs of a clip: the isotropic grid step (cm per pixel), its size (pixels per side), the output
+#: frame rate (frames/s; absent for a clip per beat) or the phases per beat, the mask applied
+#: ("scan-area" or "none"), how its channels were made ("grey" or "RGB").
+CLIP_SPACING = "spacing_cm"
+CLIP_SIZE = "size_pixels"
+CLIP_FPS = "fps"
+CLIP_PHASES = "phases"
+CLIP_MASK = "mask"
+CLIP_CHANNELS = "channels"
+#: Attrs of a clip: the scan-area geometry it was positioned from (``geometry_kind``,
+#: ``geometry_apex``, ... one key per :class:`~echolab.Sector` field, prefixed with this), the
+#: field of view in cm (x0, y0, x1, y1: left, top, right, bottom edges, region frame), and the
+#: source cine's duration (s) and frame count.
+CLIP_GEOMETRY = "geometry_"
+CLIP_FIELD_OF_VIEW = "field_of_view_cm"
+CLIP_SOURCE_DURATION = "source_duration_s"
+CLIP_SOURCE_FRAMES = "source_frames"
+#: Attrs of a clip: its pseudonymous name and the part of it shared by every clip of one file.
+CLIP_NAME = "clip_name"
+CLIP_FILE_KEY = "file_key"
+#: Attrs of a clip per heartbeat (and columns of :meth:`echolab.EchoFile.beats`): the beat's
+#: position in the file's beat table, its R waves (s), R-R interval (s), rate (1/min), where the R
+#: waves came from and which clock their times are on.
+BEAT_INDEX = "beat_index"
+BEAT_START = "beat_start_s"
+BEAT_STOP = "beat_stop_s"
+BEAT_RR = "beat_rr_s"
+BEAT_HEART_RATE = "beat_heart_rate_per_min"
+BEAT_SOURCE = "beat_source"
+BEAT_TIME_BASE = "beat_time_base"
+#: Processing history, after CF's ``history`` (one line per step: when, with what, what) and
+#: echopype's provenance attrs (the software that made the data, its version, when, which function).
+HISTORY = "history"
+PROCESSING_SOFTWARE_NAME = "processing_software_name"
+PROCESSING_SOFTWARE_VERSION = "processing_software_version"
+PROCESSING_TIME = "processing_time"
+PROCESSING_FUNCTION = "processing_function"
+#: (0008,0070) Manufacturer and (0008,1090) Manufacturer's Model Name (not identifying).
+MANUFACTURER = "manufacturer"
+MANUFACTURER_MODEL_NAME = "manufacturer_model_name"
+
 _LONG_NAMES: dict[PhysicalUnits, str] = {
     PhysicalUnits.PERCENT: "percent",
     PhysicalUnits.DB: "level",
@@ -194,6 +263,16 @@ COORDINATE_ATTRS: dict[str, dict[str, str]] = {
     "frame": {LONG_NAME: "frame index (0-based)"},
     "row": {LONG_NAME: "image row index (0-based)", UNITS: PIXEL_UNITS},
     "column": {LONG_NAME: "image column index (0-based)", UNITS: PIXEL_UNITS},
+    "clip_row": {
+        LONG_NAME: "image row the sample was interpolated at (continuous, pixel centres at integers)",
+        UNITS: PIXEL_UNITS,
+    },
+    "clip_column": {
+        LONG_NAME: "image column the sample was interpolated at (continuous, pixel centres at integers)",
+        UNITS: PIXEL_UNITS,
+    },
+    "source_frame": {LONG_NAME: "frame position interpolated at (i + w: w of frame i + 1, 1 - w of frame i)"},
+    "phase": {LONG_NAME: "phase of the heartbeat (0 at its R wave, 1 at the next)", UNITS: "1"},
 }
 
 
