@@ -141,9 +141,12 @@ def _quirk_findings(f: EchoFile, add: Any) -> None:
     if not quirks:
         return
     applied = {(rule, r.index) for r in f.regions for rule, _ in r.corrections} if f.calibration == "screen" else set()
+    failed = {(quirk.rule, quirk.region): reason for quirk, reason in f.correction_failures}
     for quirk in quirks:
         if (quirk.rule, quirk.region) in applied:
             state = "corrected: the axes follow the screen (calibration='header' keeps the header's)"
+        elif f.calibration == "screen":
+            state = "could not be corrected: " + failed.get((quirk.rule, quirk.region), "unknown reason")
         else:
             state = "not corrected here; echolab.open(..., calibration='screen') makes the axes follow the screen"
         add(quirk.rule, Severity.WARNING, f"region {quirk.region}: {quirk.evidence}; {state}")
@@ -332,7 +335,8 @@ def timing_rows(f: EchoFile) -> list[dict[str, Any]]:
     if not candidates:
         rows.append({"element": "none", "value": "no timing element: the time axis holds frame numbers"})
     if f.heart_rate is not None:
-        loop = candidates[0].duration if candidates and candidates[0].duration else None
+        times = f.frame_times  # the loop as the time axis has it (the element it follows)
+        loop = float(times[-1] - times[0]) if f.timing.has_timing and times.size > 1 else None
         beats = f"{loop * f.heart_rate / 60:.2f} beats in the loop" if loop else "single frame"
         rows.append({"element": "(0018,1088) Heart Rate", "value": f"{f.heart_rate:g} /min", "frames/s": beats})
     for note in f.timing.notes:

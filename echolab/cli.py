@@ -1,9 +1,10 @@
-"""The ``echolab`` command: ``info``, ``scan``, ``check``, ``convert``, ``clips`` and ``browse``.
+"""The ``echolab`` command: ``info``, ``scan``, ``check``, ``convert``, ``deid``, ``clips`` and ``browse``.
 
     echolab info FILE                     header summary and region table
     echolab scan DIR [--csv OUT]          inventory of every DICOM file under DIR (headers only)
     echolab check SRC... [--json F]       findings per file, by rule id (see echolab.checks)
     echolab convert SRC... OUT.zarr       every file to one Zarr group per SOP Instance UID (Dask)
+    echolab deid SRC... OUT --salt S      de-identified copies: header by PS3.15, banners blanked
     echolab clips SRC... OUT --spacing CM --size PIXELS --fps N | --phases N
                                           2D regions as clips on a cm grid and true times (Zarr, MP4)
     echolab browse [DIR]                  the browser widget as a local web app (Voila)
@@ -11,7 +12,7 @@
 Identifiers (patient, operator, institution) are left out unless ``--keep-identifiers`` is given.
 
 ``info`` and ``scan`` name the problems of a file's pixel data by rule id and message (cut short,
-frames missing, no pixel data, no installed decoder: see :mod:`echolab.problems`). ``convert``
+frames missing, no pixel data, no installed decoder: see :mod:`echolab.reading.problems`). ``convert``
 lists on stderr the files it converted with problems, skipped as duplicates or could not convert,
 then ends with one line such as ``3 converted (1 with problems), 1 already in archive.zarr,
 2 duplicate SOP Instance UIDs, 1 failed``.

@@ -158,7 +158,7 @@ FRAME_UNITS = "frame"
 NUMBER_OF_FRAMES_ATTR = "number_of_frames"
 #: Attr: (0028,0008) Number of Frames as the header says (more than the arrays hold when frames are missing).
 HEADER_NUMBER_OF_FRAMES_ATTR = "header_number_of_frames"
-#: Attr: the file's problems (see :mod:`echolab.problems`), ``"<rule>: <message>"`` joined by ``" | "``.
+#: Attr: the file's problems (see :mod:`echolab.reading.problems`), ``"<rule>: <message>"`` joined by ``" | "``.
 PROBLEMS_ATTR = "problems"
 
 # --- clips for learning (echolab.clips) ----------------------------------------------------------

@@ -11,7 +11,7 @@ parallel, see :func:`echolab.inventory.scan`): a file whose SOP Instance UID an 
 path order) already has is skipped as a "duplicate SOP Instance UID of <that file>", so the same
 input always gives the same archive; a file whose headers show it gives no image (no pixel data,
 no installed decoder) fails there and claims no group. A file converted with problems (frames missing from a copy
-cut short, see :mod:`echolab.problems`) says so in its result and in the group's attrs.
+cut short, see :mod:`echolab.reading.problems`) says so in its result and in the group's attrs.
 
 The local cluster (:func:`local_cluster`) takes free ports chosen by the system on 127.0.0.1 and
 prints nothing: no dashboard unless asked for, so another program on Dask's usual port 8787 (a
@@ -75,7 +75,7 @@ class ConvertResult:
         UID of <file name>"``, or what made it fail.
     problems
         For a converted file: what the stored group lacks, e.g. the frames of a file cut short
-        (see :mod:`echolab.problems`); empty when it holds every frame the header promises.
+        (see :mod:`echolab.reading.problems`); empty when it holds every frame the header promises.
     duplicate_of
         For a file skipped as a duplicate: the path of the file whose group has its SOP
         Instance UID; None otherwise.

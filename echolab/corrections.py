@@ -42,8 +42,11 @@ __all__ = ["Quirk", "detect", "correct", "DOPPLER_SIGN_MANUFACTURERS"]
 #: Manufacturers whose spectral Doppler draws positive velocities above the baseline while
 #: writing a positive Physical Delta Y (matched case-insensitively at the start of (0008,0070)).
 DOPPLER_SIGN_MANUFACTURERS = ("toshiba", "canon")
-#: A 2D depth origin this far (cm) beyond the region's far edge, or above its top, is not a probe face.
+#: A 2D depth origin more than this (cm) below the region's last row is not a probe face.
 _DEPTH_ORIGIN_SLACK_CM = 1.0
+#: ... nor one more than this (cm) above its first row: no probe sits 40 cm above its picture
+#: (curved arrays legitimately put depth 0 a little above the image, at the probe face's arc).
+_DEPTH_ORIGIN_ABOVE_CM = 40.0
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def detect(manufacturer: str | None, regions: tuple[Region, ...]) -> list[Quirk]
             assert region.clipped_box is not None
             top, bottom = region.clipped_box[1], region.clipped_box[3]
             origin = y.reference_index - y.reference_value / y.delta  # the row of depth 0
-            if origin > bottom + _DEPTH_ORIGIN_SLACK_CM / y.delta or origin < top - 40 / y.delta:
+            if origin > bottom + _DEPTH_ORIGIN_SLACK_CM / y.delta or origin < top - _DEPTH_ORIGIN_ABOVE_CM / y.delta:
                 found.append(
                     Quirk(
                         Rule.DEPTH_ORIGIN,
@@ -110,7 +113,7 @@ def detect(manufacturer: str | None, regions: tuple[Region, ...]) -> list[Quirk]
 
 def correct(
     regions: tuple[Region, ...], quirks: list[Quirk], header_region_array: Callable[[int], xr.DataArray]
-) -> tuple[tuple[Region, ...], list[str]]:
+) -> tuple[tuple[Region, ...], list[tuple[Quirk, str]]]:
     """Apply ``quirks`` to ``regions``.
 
     Parameters
@@ -125,11 +128,11 @@ def correct(
     Returns
     -------
     regions, failures
-        The regions with the quirks corrected, and why a quirk could not be corrected (its region
-        then stays as the header says).
+        The regions with the quirks corrected, and each quirk that could not be corrected with
+        why (its region then stays as the header says).
     """
     corrected = list(regions)
-    failures: list[str] = []
+    failures: list[tuple[Quirk, str]] = []
     for quirk in quirks:
         region = corrected[quirk.region]
         original = region.original or region
@@ -141,7 +144,7 @@ def correct(
             else:
                 y, done = _depth_from_probe_face(region, header_region_array(quirk.region))
         except EcholabError as exc:
-            failures.append(f"region {quirk.region}: {quirk.rule.value} not corrected ({exc.reason}); {quirk.evidence}")
+            failures.append((quirk, exc.reason))
             continue
         message = f"{quirk.rule.value}: {quirk.evidence}; {done} (calibration='header' keeps the header's)"
         corrected[quirk.region] = replace(

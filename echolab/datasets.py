@@ -48,14 +48,14 @@ def root_attrs(f: EchoFile, *, keep_identifiers: bool = False) -> dict[str, Any]
     """Attrs of a file's root group: a header summary without identifiers unless asked.
 
     ``number_of_frames`` is the frames the arrays hold; ``header_number_of_frames`` what
-    (0028,0008) says, and ``problems`` why they differ (see :mod:`echolab.problems`).
+    (0028,0008) says, and ``problems`` why they differ (see :mod:`echolab.reading.problems`).
 
     Raises
     ------
     PixelDataError
         When the file has no whole frame (see :attr:`EchoFile.pixels`).
     """
-    unusable = [f"{r.index}: " + "; ".join(r.problems) for r in f.regions if not r.usable]
+    unusable = [f"{r.index}: " + "; ".join(r.problems) for r in f.header_regions if not r.usable]
     attrs: dict[str, Any] = {
         "sop_instance_uid": f.sop_instance_uid,
         "sop_class_uid": get_str(f.dataset, "SOPClassUID", f.source),
@@ -72,7 +72,7 @@ def root_attrs(f: EchoFile, *, keep_identifiers: bool = False) -> dict[str, Any]
         "heart_rate": f.heart_rate,
         "transfer_syntax_uid": f.transfer_syntax_uid,
         "photometric_interpretation": f.photometric_interpretation,
-        "region_count": len(f.regions),
+        "region_count": len(f.header_regions),
         "unusable_regions": " | ".join(unusable) if unusable else None,
         "converted_by": f"echolab {__version__}",
     }
@@ -84,7 +84,8 @@ def root_attrs(f: EchoFile, *, keep_identifiers: bool = False) -> dict[str, Any]
 
 def group_names(f: EchoFile) -> list[str]:
     """Names of the groups a file gives: ``image`` then ``region_<i>`` for each usable region."""
-    return ["image"] + [f"region_{r.index}" for r in f.regions if r.usable]
+    # boxes and usability are the header's whatever the calibration: no correction needs computing here
+    return ["image"] + [f"region_{r.index}" for r in f.header_regions if r.usable]
 
 
 def _group_dataset(f: EchoFile, group: str, keep_identifiers: bool, cache: bool) -> xr.Dataset:

@@ -42,6 +42,7 @@ from .reading.timing import FrameTiming, frame_timing
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .corrections import Quirk
     from .geometry import Sector
 
 __all__ = ["EchoFile", "open", "Opened", "open_collecting"]
@@ -126,7 +127,11 @@ class EchoFile:
         for note in self.timing.notes:
             warn(TimingWarning, note, src, stacklevel=3)
         #: One :class:`~echolab.Region` per item of (0018,6011) as the header writes it, in order.
+        #: Corrections change only axes: boxes, kinds and usability are the same in :attr:`regions`.
         self.header_regions: tuple[Region, ...] = parse_regions(ds, self.rows, self.columns, src)
+        #: Why a vendor quirk found in the header could not be corrected (set when :attr:`regions`
+        #: is first read with ``calibration="screen"``).
+        self.correction_failures: tuple[tuple[Quirk, str], ...] = ()
 
     @cached_property
     def regions(self) -> tuple[Region, ...]:
@@ -145,8 +150,10 @@ class EchoFile:
             return region_dataarray(self.header_regions[index], self.pixels, self.timing, self.attrs)
 
         regions, failures = correct(self.header_regions, quirks, header_array)
-        for failure in failures:
-            warn(CalibrationWarning, failure, self.source, stacklevel=3)
+        self.correction_failures = tuple(failures)
+        for quirk, reason in failures:
+            message = f"region {quirk.region}: {quirk.rule.value} not corrected ({reason}); {quirk.evidence}"
+            warn(CalibrationWarning, message, self.source, stacklevel=3)
         return regions
 
     @property
@@ -235,7 +242,7 @@ class EchoFile:
     @cached_property
     def problems(self) -> tuple[Problem, ...]:
         """What keeps this file from giving every frame its header promises, found from the header,
-        the pixel element's length and the fragment table only (see :mod:`echolab.problems`)."""
+        the pixel element's length and the fragment table only (see :mod:`echolab.reading.problems`)."""
         return pixel_problems(self._header, self.number_of_frames)
 
     @property
@@ -277,10 +284,11 @@ class EchoFile:
         """
         if not isinstance(index, (int, np.integer)) or isinstance(index, bool):
             raise TypeError(f"region index must be an int, not {type(index).__name__}")
-        if not -len(self.regions) <= index < len(self.regions):
+        count = len(self.header_regions)
+        if not -count <= index < count:
             raise RegionIndexError(
                 f"region {index} does not exist; (0018,6011) Sequence of Ultrasound Regions has "
-                f"{len(self.regions)} item(s)" + (f" (valid: 0..{len(self.regions) - 1})" if self.regions else ""),
+                f"{count} item(s)" + (f" (valid: 0..{count - 1})" if count else ""),
                 self.source,
             )
         region = self.regions[index]
@@ -309,8 +317,8 @@ class EchoFile:
         """
         from .geometry import estimate_sector
 
-        if isinstance(index, (int, np.integer)) and -len(self.regions) <= index < len(self.regions):
-            region = self.regions[index]
+        if isinstance(index, (int, np.integer)) and -len(self.header_regions) <= index < len(self.header_regions):
+            region = self.header_regions[index]
             if not region.kind.is_two_d:
                 raise GeometryError(
                     f"region {region.index} is {region.kind.value} ({region.spatial_format_name} / "
@@ -349,7 +357,7 @@ class EchoFile:
     def region_mask(self) -> np.ndarray:
         """Boolean (rows, columns) image mask, true inside the union of the usable region boxes."""
         mask = np.zeros((self.rows, self.columns), dtype=bool)
-        for region in self.regions:
+        for region in self.header_regions:  # boxes are the header's whatever the calibration
             if region.usable and region.clipped_box is not None:
                 x0, y0, x1, y1 = region.clipped_box
                 mask[y0 : y1 + 1, x0 : x1 + 1] = True
@@ -361,7 +369,7 @@ class EchoFile:
         """Indices of the regions with the given format and/or data type (never by position)."""
         return [
             r.index
-            for r in self.regions
+            for r in self.header_regions
             if (spatial_format is None or r.spatial_format == spatial_format)
             and (data_type is None or r.data_type == data_type)
         ]
@@ -408,7 +416,7 @@ class EchoFile:
             "timing source": self.timing_source.value,
             "cine rate": self.cine_rate,
             "heart rate": self.heart_rate,
-            "regions": len(self.regions),
+            "regions": len(self.header_regions),
         }
 
     def __repr__(self) -> str:
@@ -472,7 +480,9 @@ def open_collecting(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EcholabWarning)
         try:
-            echofile: EchoFile | None = open(path_or_dataset, calibration=calibration)
+            opened = open(path_or_dataset, calibration=calibration)
+            opened.regions  # noqa: B018 - a correction's warnings belong to opening the file
+            echofile: EchoFile | None = opened
             error = None
         except EcholabError as exc:
             echofile, error = None, exc

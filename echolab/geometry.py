@@ -50,13 +50,15 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from .codes import RegionKind
 from .conventions import LONG_NAME, PIXEL_UNITS, REGION_INDEX, REGION_KIND, SOURCE_FILE, UNITS
 from .errors import GeometryError
 
 __all__ = ["Sector", "estimate_sector", "to_polar"]
 
 #: Region kinds (attr ``region_kind``) that hold a 2D scan area.
-SCAN_KINDS = ("2D", "colour flow")
+#: The region kinds that hold a scan area (their ``region_kind`` attr values).
+SCAN_KINDS = tuple(kind.value for kind in RegionKind if kind.is_two_d)
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
@@ -287,7 +289,7 @@ def estimate_sector(region: xr.DataArray, *, frames: int | Sequence[int] = 16) -
     if region.sizes["y"] < 16 or region.sizes["x"] < 16:
         raise GeometryError(f"{name} is only {region.sizes['y']} x {region.sizes['x']} pixels: too small", source)
     spacing, units = _spacing(region)
-    positions = _frame_positions(region, frames)
+    positions = _frame_positions(region, frames, source)
     grey = _decode(region, positions)
     rows, columns = _pixel_coords(region)
     try:
@@ -336,7 +338,7 @@ def _pixel_coords(region: xr.DataArray) -> tuple[FloatArray, FloatArray]:
     return np.asarray(rows, dtype=np.float64), np.asarray(columns, dtype=np.float64)
 
 
-def _frame_positions(region: xr.DataArray, frames: int | Sequence[int]) -> tuple[int, ...]:
+def _frame_positions(region: xr.DataArray, frames: int | Sequence[int], source: str | None) -> tuple[int, ...]:
     count = region.sizes.get("time", 1)
     if isinstance(frames, bool) or not isinstance(frames, (int, np.integer, Sequence, np.ndarray)):
         raise TypeError(f"frames must be a number of frames or a sequence of positions, not {type(frames).__name__}")
@@ -345,7 +347,7 @@ def _frame_positions(region: xr.DataArray, frames: int | Sequence[int]) -> tuple
         return tuple(int(i) for i in np.unique(np.linspace(0, count - 1, n).round().astype(int)))
     positions = tuple(int(i) for i in frames)
     if not positions or any(not -count <= i < count for i in positions):
-        raise GeometryError(f"frames {positions} are not positions along time (0..{count - 1})")
+        raise GeometryError(f"frames {positions} are not positions along time (0..{count - 1})", source)
     return tuple(sorted({i % count for i in positions}))
 
 

@@ -2,7 +2,7 @@
 
 One row per file — SOP Instance UID, size, frames, frame rate and where it came from, heart
 rate, region kinds and units, and the problems of its pixel data (cut short, missing, no
-decoder: see :mod:`echolab.problems`) — or, for a file whose header cannot be read, the reason.
+decoder: see :mod:`echolab.reading.problems`) — or, for a file whose header cannot be read, the reason.
 No pixel is decoded and no identifier (patient, operator, institution) is read into the rows.
 """
 
@@ -37,7 +37,7 @@ class InventoryRow:
         (0028,0008) Number of Frames as the header says (see ``problems`` for frames missing).
     problems
         What keeps the pixel data from giving every frame the header promises (empty when
-        nothing does), from headers only; see :mod:`echolab.problems` for the rules.
+        nothing does), from headers only; see :mod:`echolab.reading.problems` for the rules.
     error
         Empty when the header was read; otherwise the reason (the rest is empty).
     """

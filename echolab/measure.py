@@ -1,7 +1,7 @@
 """Calibrated measurements on one region: values at pixels, distances, time intervals, velocities.
 
 Every function takes the region as the DataArray of :meth:`EchoFile.region` (its attrs carry the
-calibration, so slices work too) or as a :class:`~echolab.regions.Region`, and points either in
+calibration, so slices work too) or as a :class:`~echolab.Region`, and points either in
 the region's physical units (the default) or, with ``pixels=True``, as absolute image
 ``(column, row)`` indices — the ``column``/``row`` coordinates of the DataArray. Results are
 :class:`Measurement` objects that carry their units.

@@ -120,3 +120,25 @@ def test_the_image_group_carries_no_burned_in_banner_unless_asked(tmp_path: Path
     tree.to_zarr(tmp_path / "a.zarr", consolidated=False)
     archived = xr.open_datatree(tmp_path / "a.zarr", engine="zarr", consolidated=False)
     assert not archived["image"]["image"].values[:, :y0].any()
+
+
+def test_opening_a_group_of_a_quirky_file_decodes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Voluson's depth-origin correction needs pixels, but only for its depth axis: the engine
+    lists and opens groups from the header's boxes without decoding a frame."""
+    from echolab.reading.frame_source import PixelSource
+
+    decoded: list[object] = []
+    original = PixelSource.read
+
+    def counting(self, frames, rows, columns):  # type: ignore[no-untyped-def]
+        decoded.append(frames)
+        return original(self, frames, rows, columns)
+
+    monkeypatch.setattr(PixelSource, "read", counting)
+    path = shared_file("orthanc__Issue164.dcm")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", echolab.EcholabWarning)
+        image = xr.open_dataset(path, engine="echolab", group="image")
+        assert decoded == [] and image.sizes["time"] >= 1
+        region = xr.open_dataset(path, engine="echolab", group="region_0")["region_0"]
+    assert region.attrs["calibration_corrections"] == "depth-origin" and decoded  # the correction read pixels

@@ -289,7 +289,7 @@ def _file_clips(
     if not uid:
         raise ClipError("(0008,0018) SOP Instance UID is missing: clips are named by its keyed hash", path)
     wanted = {KINDS[kind] for kind in settings.kinds}
-    regions = [region.index for region in f.regions if region.usable and region.kind in wanted]
+    regions = [region.index for region in f.header_regions if region.usable and region.kind in wanted]
     if not regions:
         kinds = ", ".join(settings.kinds)
         raise _Skip(f"no usable region of the kinds asked ({kinds}) in (0018,6011) Sequence of Ultrasound Regions")

@@ -49,7 +49,6 @@ import numpy as np
 import xarray as xr
 
 from .. import __version__
-from ..codes import RegionKind
 from ..conventions import (
     BEAT_HEART_RATE,
     BEAT_INDEX,
@@ -703,8 +702,3 @@ def beat_clips(
             )
         )
     return clips
-
-
-def is_clip_kind(kind: RegionKind) -> bool:
-    """True for the region kinds clips are made of (2D tissue and colour flow)."""
-    return kind.is_two_d

@@ -23,7 +23,6 @@ __all__ = ["KeepArea", "KeptArea", "kept_area", "check_box", "Box"]
 Box = tuple[int, int, int, int]
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
-_SCAN_KINDS = (RegionKind.TWO_D, RegionKind.COLOR_FLOW)
 #: Regions kept whole in scan-area mode: their pixels are the measurement, not the screen around it.
 _BOX_KINDS = (RegionKind.SPECTRAL_DOPPLER, RegionKind.M_MODE, RegionKind.TRACE)
 _REGIONS = "(0018,6011) Sequence of Ultrasound Regions"
@@ -158,7 +157,7 @@ def kept_area(echo: EchoFile, keep: KeepArea, box: Box | None) -> KeptArea:
         if region.kind in _BOX_KINDS:
             _box_mask(mask, region.clipped_box)
             boxes.append(region.clipped_box)
-        elif region.kind in _SCAN_KINDS:
+        elif region.kind.is_two_d:
             if region.kind is RegionKind.COLOR_FLOW and any(_inside(region.clipped_box, b) for b in two_d_boxes):
                 continue  # inside a 2D region: covered by its scan area
             try:

@@ -104,7 +104,7 @@ def decode_encapsulated(
     """Decode compressed frame ``index`` (bytes ``data``) into ``out`` (shape ``fmt.frame_shape``).
 
     The stream's own header is checked against the Image Pixel module first
-    (:func:`echolab.streams.check_stream`), so no decoder is handed a frame that cannot fit.
+    (:func:`echolab.reading.codestreams.check_stream`), so no decoder is handed a frame that cannot fit.
     """
     check_stream(data, tsuid, fmt.rows, fmt.columns, fmt.samples_per_pixel, fmt.stored_dtype.itemsize, index, source)
     if _fast_jpeg_applies(tsuid, fmt):
