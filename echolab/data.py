@@ -33,6 +33,7 @@ SAMPLES: dict[str, str] = {
     "examples_palette.dcm": "the Philips frame cropped to 350 rows: one region clipped, the ECG region outside",
     "synthetic-doppler.dcm": "generated 2D + PW spectral Doppler + ECG screen laid out like a Toshiba Xario file",
     "synthetic-mmode.dcm": "generated 2D + M-mode screen laid out like a GE Vivid E95 file",
+    "synthetic-timing.dcm": "generated 2D cine whose Frame Time Vector, Frame Time and Cine Rate disagree",
 }
 
 #: Libraries whose behaviour shapes a generated file (drawing, random numbers, writing).
@@ -56,6 +57,7 @@ class _Generated:
 _GENERATED: dict[str, _Generated] = {
     "synthetic-doppler.dcm": _Generated("write_doppler_sample"),
     "synthetic-mmode.dcm": _Generated("write_mmode_sample"),
+    "synthetic-timing.dcm": _Generated("write_timing_sample"),
 }
 
 
@@ -123,7 +125,8 @@ def sample(name: str) -> str:
 
 def sample_truth(name: str) -> Any:
     """What generated sample ``name`` holds: the :mod:`echolab.synthetic` truth its writer returns
-    (:class:`~echolab.synthetic.DopplerTruth`, :class:`~echolab.synthetic.MModeTruth`).
+    (:class:`~echolab.synthetic.DopplerTruth`, :class:`~echolab.synthetic.MModeTruth`,
+    :class:`~echolab.synthetic.TimingTruth`).
 
     The generator is deterministic, so the answer is computed again (into a scratch file) rather
     than stored beside the sample.

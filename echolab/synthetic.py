@@ -6,7 +6,9 @@ Doppler screen (716 × 537, Doppler baseline at Reference Pixel Y0 = 131, time 0
 edge, an ECG drawn over the strip and in its own waveform region) and a GE Vivid E95 2D + M-mode
 screen (1016 × 708, M-mode time with a non-zero Reference Pixel Physical Value X) — and draw a
 synthetic but physiological signal whose values are returned alongside: the true velocity
-envelope, wall depths, R-peak times and heart rate. Tests check echolab against those answers;
+envelope, wall depths, R-peak times and heart rate. A third writer makes a short 2D cine whose
+timing elements disagree, as a real Philips Affiniti's do (Cine Rate 18 /s against a Frame Time
+of 54.241 ms), with the frame times it was really drawn at. Tests check echolab against those answers;
 notebooks and Binder use the files as sample data.
 
 Everything is drawn from a seeded random generator, so a given ``seed`` gives the same picture.
@@ -30,8 +32,10 @@ from .codes import DataType, PhysicalUnits, SpatialFormat
 __all__ = [
     "DopplerTruth",
     "MModeTruth",
+    "TimingTruth",
     "write_doppler_sample",
     "write_mmode_sample",
+    "write_timing_sample",
     "ecg_waveform",
 ]
 
@@ -103,6 +107,41 @@ class MModeTruth:
     heart_rate: float
     depth_per_pixel: float
     mmode_region: int = 1
+
+
+@dataclass(frozen=True)
+class TimingTruth:
+    """What :func:`write_timing_sample` drew, and the timing elements it wrote.
+
+    Attributes
+    ----------
+    frame_times
+        Seconds from the first frame at which each frame was drawn: the running sum of the
+        (0018,1065) Frame Time Vector, the element (0028,0009) Frame Increment Pointer names.
+    frame_time_vector
+        (0018,1065) Frame Time Vector as written, in ms (0 for the first frame).
+    frame_time
+        (0018,1063) Frame Time as written, in ms: a nominal value the vector does not follow.
+    cine_rate
+        (0018,0040) Cine Rate as written, frames per second: a playback speed, not the acquisition's.
+    heart_rate
+        Beats per minute of the drawn contraction; also written to (0018,1088) Heart Rate.
+    end_systole
+        Times (s, on ``frame_times``) of the smallest cavity inside the loop.
+    cavity_area
+        Area (cm²) of the drawn left-ventricular cavity in each frame.
+    region
+        Index of the 2D region in (0018,6011).
+    """
+
+    frame_times: np.ndarray
+    frame_time_vector: np.ndarray
+    frame_time: float
+    cine_rate: float
+    heart_rate: float
+    end_systole: np.ndarray
+    cavity_area: np.ndarray
+    region: int = 0
 
 
 # --- the physiology ---------------------------------------------------------------------------
@@ -183,14 +222,19 @@ def _draw_sector(
     cm_per_pixel: float,
     depth: float,
     line_angle: float | None,
+    heart_scale: float = 1.0,
 ) -> None:
-    """A speckled 2D sector (±37°, ``depth`` cm) with a ring-shaped heart, and an optional scan line."""
+    """A speckled 2D sector (±37°, ``depth`` cm) with a ring-shaped heart, and an optional scan line.
+
+    ``heart_scale`` shrinks the heart about its centre (1 at end-diastole): the cavity, inside
+    0.85 of the ring, is an ellipse of semi-axes 2.55 and 3.4 cm times ``heart_scale``.
+    """
     x0, y0, x1, y1 = box
     rows, cols = np.mgrid[y0 : y1 + 1, x0 : x1 + 1]
     dx, dy = (cols - apex[0]) * cm_per_pixel, (rows - apex[1]) * cm_per_pixel
     radius, angle = np.hypot(dx, dy), np.degrees(np.arctan2(dx, dy))
     inside = (radius <= depth) & (np.abs(angle) <= 37)
-    heart = np.hypot(dx / 3.0, (dy - 0.55 * depth) / 4.0)
+    heart = np.hypot(dx / (3.0 * heart_scale), (dy - 0.55 * depth) / (4.0 * heart_scale))
     tissue = 0.35 + 0.65 * np.exp(-(((heart - 1.0) / 0.18) ** 2)) + 0.15 * (radius < 1.5)
     cavity = heart < 0.85
     level = np.where(cavity, 0.05, tissue) * rng.gamma(3.0, 1 / 3.0, size=radius.shape) * 150
@@ -257,10 +301,16 @@ def _region(
     return item
 
 
-def _dataset(image: np.ndarray, regions: list[Dataset], *, name: str, seed: int, heart_rate: float) -> Dataset:
-    """A US Image Storage data set, RGB, Explicit VR Little Endian, with no real identifiers."""
+def _dataset(
+    image: np.ndarray, regions: list[Dataset], *, name: str, seed: int, heart_rate: float, cine: bool = False
+) -> Dataset:
+    """A US Image Storage data set, Explicit VR Little Endian, with no real identifiers.
+
+    ``image`` is one RGB frame (rows × columns × 3), or with ``cine`` a grey loop (frames × rows ×
+    columns, MONOCHROME2, US Multi-frame Image Storage).
+    """
     meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = uids.UltrasoundImageStorage
+    meta.MediaStorageSOPClassUID = uids.UltrasoundMultiFrameImageStorage if cine else uids.UltrasoundImageStorage
     meta.MediaStorageSOPInstanceUID = uids.generate_uid(entropy_srcs=[f"echolab synthetic {name} {seed}"])
     meta.TransferSyntaxUID = uids.ExplicitVRLittleEndian
     meta.ImplementationVersionName = "ECHOLAB_SYNTH"
@@ -280,10 +330,15 @@ def _dataset(image: np.ndarray, regions: list[Dataset], *, name: str, seed: int,
     ds.StudyTime = ds.ContentTime = "120000"
     ds.ImageType = ["DERIVED", "SECONDARY"]
     ds.HeartRate = round(heart_rate)
-    ds.Rows, ds.Columns = image.shape[:2]
-    ds.SamplesPerPixel = 3
-    ds.PhotometricInterpretation = "RGB"
-    ds.PlanarConfiguration = 0
+    if cine:
+        ds.NumberOfFrames, ds.Rows, ds.Columns = image.shape
+        ds.SamplesPerPixel = 1
+        ds.PhotometricInterpretation = "MONOCHROME2"
+    else:
+        ds.Rows, ds.Columns = image.shape[:2]
+        ds.SamplesPerPixel = 3
+        ds.PhotometricInterpretation = "RGB"
+        ds.PlanarConfiguration = 0
     ds.BitsAllocated = ds.BitsStored = 8
     ds.HighBit = 7
     ds.PixelRepresentation = 0
@@ -508,4 +563,85 @@ def write_mmode_sample(path: str | os.PathLike[str], *, seed: int = 0, heart_rat
         r_peaks=r_peaks[inside],
         heart_rate=heart_rate,
         depth_per_pixel=cm_per_pixel,
+    )
+
+
+def write_timing_sample(
+    path: str | os.PathLike[str],
+    *,
+    seed: int = 0,
+    frames: int = 60,
+    frame_interval: float = 40.0,
+    frame_time: float = 33.333,
+    cine_rate: int = 18,
+    heart_rate: float = 75.0,
+) -> TimingTruth:
+    """Write a grey 2D cine of a beating heart whose three timing elements disagree.
+
+    Real headers carry several timing elements that need not agree: a Philips Affiniti 70G file
+    of the ``deid-data`` package writes (0018,1063) Frame Time = 54.241 ms (18.44 frames/s) and
+    (0018,0040) Cine Rate = 18, an integer by its VR. This sample makes the disagreement plain:
+    (0028,0009) Frame Increment Pointer names (0018,1065) Frame Time Vector, whose increments
+    (about ``frame_interval`` ms, with a little jitter) are the times the frames were drawn at;
+    (0018,1063) Frame Time says ``frame_time`` ms and (0018,0040) Cine Rate ``cine_rate`` frames/s.
+    The heart contracts at ``heart_rate`` beats per minute on the true times, so the cavity seen
+    in the pixels beats at (0018,1088) Heart Rate only when the frames are timed by the vector.
+
+    Parameters
+    ----------
+    path
+        Where to write the file (its folder is created).
+    seed
+        Seed of the speckle and of the jitter; the same seed writes the same file.
+    frames
+        Number of frames.
+    frame_interval
+        Mean time between frames, ms (the vector's increments).
+    frame_time
+        (0018,1063) Frame Time to write, ms.
+    cine_rate
+        (0018,0040) Cine Rate to write, frames per second.
+    heart_rate
+        Beats per minute of the contraction; also written to (0018,1088) Heart Rate.
+
+    Returns
+    -------
+    TimingTruth
+        The frames' true times, the elements as written, end-systole times and cavity areas.
+    """
+    rng = np.random.default_rng(seed)
+    increments = np.round(frame_interval + rng.uniform(-1.5, 1.5, size=frames - 1), 3)
+    vector = np.concatenate([[0.0], increments])
+    times = np.concatenate([[0.0], np.cumsum(increments)]) / 1000.0
+    r_peaks = _r_peak_times(times[0], times[-1], heart_rate, first=0.1)
+    scale = 1.0 - 0.2 * _contraction(times, r_peaks)
+
+    box, apex, cm_per_pixel, depth = (30, 40, 270, 240), (150, 40), 0.06, 12.0
+    loop = np.zeros((frames, 260, 300), dtype=np.uint8)
+    for index in range(frames):
+        image = _blank(260, 300)
+        _draw_text(image, (10, 8), "echolab synthetic  cine", (235, 235, 235))
+        _draw_sector(image, rng, box, apex, cm_per_pixel, depth, line_angle=None, heart_scale=float(scale[index]))
+        loop[index] = image[..., 0]
+
+    region = _region(
+        box, SpatialFormat.TWO_D, DataType.TISSUE, (PhysicalUnits.CM,) * 2, (cm_per_pixel,) * 2, (apex[0] - box[0], 0)
+    )
+    ds = _dataset(loop, [region], name="timing", seed=seed, heart_rate=heart_rate, cine=True)
+    ds.FrameIncrementPointer = 0x00181065
+    ds.FrameTimeVector = [f"{v:g}" for v in vector]
+    ds.FrameTime = f"{frame_time:g}"
+    ds.CineRate = int(cine_rate)
+    _save(ds, path)
+
+    period = 60.0 / heart_rate
+    systole = r_peaks + 0.3 * period  # the contraction peaks 0.3 R-R after each R peak
+    return TimingTruth(
+        frame_times=times,
+        frame_time_vector=vector,
+        frame_time=frame_time,
+        cine_rate=float(cine_rate),
+        heart_rate=heart_rate,
+        end_systole=systole[(systole >= times[0]) & (systole <= times[-1])],
+        cavity_area=math.pi * (0.85 * 3.0 * scale) * (0.85 * 4.0 * scale),
     )

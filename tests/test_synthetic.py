@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pydicom
 import pytest
 
 import echolab
-from echolab import measure
-from echolab.synthetic import SCALE_COLOUR, write_doppler_sample, write_mmode_sample
+from echolab import checks, measure
+from echolab.codes import Rule, TimingSource
+from echolab.synthetic import SCALE_COLOUR, write_doppler_sample, write_mmode_sample, write_timing_sample
 
 from .conftest import shared_file
 
@@ -65,3 +67,31 @@ def test_generated_files_carry_no_real_identifiers(tmp_path: Path) -> None:
     for keyword in ("InstitutionName", "PatientBirthDate", "OperatorsName", "AccessionNumber"):
         assert keyword not in ds
     assert ds.SOPClassUID == pydicom.uid.UltrasoundImageStorage and ds.HeartRate == 66
+
+
+def test_timing_sample_elements_disagree_and_the_vector_is_the_truth(tmp_path: Path) -> None:
+    truth = write_timing_sample(tmp_path / "t.dcm")
+    ds = pydicom.dcmread(tmp_path / "t.dcm", stop_before_pixels=True)
+    assert ds.FrameIncrementPointer == 0x00181065 and len(ds.FrameTimeVector) == ds.NumberOfFrames == 60
+    assert (float(ds.FrameTime), int(ds.CineRate), ds.HeartRate) == (33.333, 18, 75)
+    f = echolab.open(tmp_path / "t.dcm")
+    assert f.timing_source is TimingSource.FRAME_TIME_VECTOR
+    np.testing.assert_allclose(f.frame_times, truth.frame_times, atol=1e-9)
+    disagreements = [x for x in checks.check_file(tmp_path / "t.dcm") if x.rule is Rule.TIMING_DISAGREEMENT]
+    assert len(disagreements) == 3  # vector vs Frame Time, vector vs Cine Rate, Frame Time vs Cine Rate
+    assert len(truth.end_systole) == 3 and truth.cavity_area.max() / truth.cavity_area.min() == pytest.approx(
+        1 / 0.64, rel=0.02
+    )
+
+
+def test_the_drawn_cavity_beats_at_the_heart_rate_on_the_vector_times(tmp_path: Path) -> None:
+    truth = write_timing_sample(tmp_path / "t.dcm")
+    loop = echolab.open(tmp_path / "t.dcm").region(truth.region)
+    dark = (loop.sel(x=slice(-3, 3), y=slice(2.5, 10.5)) < 20).sum(("x", "y")).values
+    smallest = [
+        i
+        for i in range(1, len(dark) - 1)
+        if dark[i] == dark[max(0, i - 5) : i + 6].min() and dark[i] < 0.8 * dark.max()
+    ]
+    times = loop.time.values[smallest]
+    np.testing.assert_allclose(times[[0, -1]], truth.end_systole[[0, -1]], atol=0.045)
