@@ -22,11 +22,13 @@ from .errors import (
     RegionClippedWarning,
     RegionError,
     RegionIndexError,
+    RegionWarning,
     TimingWarning,
     UncalibratedAxisWarning,
     UnguardedScriptError,
 )
 from .geometry import Sector
+from .limits import Limits, limits, set_limits
 from .reading.regions import Axis, Region
 
 __version__ = "0.1.0"
@@ -57,5 +59,9 @@ __all__ = [
     "TimingWarning",
     "PixelDataWarning",
     "CalibrationWarning",
+    "RegionWarning",
+    "Limits",
+    "limits",
+    "set_limits",
     "__version__",
 ]

@@ -12,6 +12,7 @@ array can be written to netCDF or Zarr as it is.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -102,12 +103,13 @@ class FrameArray(BackendArray):
         if not frames or not rows or not columns:
             data = np.empty((len(frames), len(rows), len(columns)) + self.shape[3:], self.dtype)
         else:
-            distinct = sorted(set(frames))  # each frame decoded once, however often it is asked for
+            # each frame decoded once, however often it is asked for (a slice asks for each once)
+            distinct: Sequence[int] = frames if _ascending(frames) else sorted(set(frames))
             row_lo, row_hi = min(rows), max(rows)
             col_lo, col_hi = min(columns), max(columns)
             data = self.pixels.read(distinct, slice(y0 + row_lo, y0 + row_hi + 1), slice(x0 + col_lo, x0 + col_hi + 1))
-            if distinct != frames:
-                data = np.take(data, np.searchsorted(distinct, frames), axis=0)
+            if distinct is not frames:
+                data = np.take(data, np.searchsorted(np.asarray(distinct), np.asarray(frames)), axis=0)
             data = _subselect(data, rows, row_lo, 1)
             data = _subselect(data, columns, col_lo, 2)
             if self.keep is not None:
@@ -117,15 +119,26 @@ class FrameArray(BackendArray):
         return data[result_key + tuple(key[3:])]
 
 
-def _positions(key: int | np.integer | slice | np.ndarray, size: int) -> list[int]:
-    """The non-negative positions an outer-indexing key selects along an axis of ``size``."""
+def _positions(key: int | np.integer | slice | np.ndarray, size: int) -> Sequence[int]:
+    """The non-negative positions an outer-indexing key selects along an axis of ``size`` (a
+    ``range`` for a slice: ten million frames take no memory)."""
     if isinstance(key, slice):
-        return list(range(size)[key])
+        return range(size)[key]
     indices = np.atleast_1d(np.asarray(key, dtype=np.int64))
     return [int(i) for i in np.where(indices < 0, indices + size, indices)]
 
 
-def _subselect(data: np.ndarray, positions: list[int], low: int, axis: int) -> np.ndarray:
+def _ascending(positions: Sequence[int]) -> bool:
+    """True when ``positions`` is strictly increasing (every frame once, in order)."""
+    if isinstance(positions, range):
+        return positions.step > 0
+    return all(a < b for a, b in zip(positions, positions[1:], strict=False))
+
+
+def _subselect(data: np.ndarray, positions: Sequence[int], low: int, axis: int) -> np.ndarray:
+    if isinstance(positions, range) and positions.step == 1:
+        first = positions.start - low
+        return data[(slice(None),) * axis + (slice(first, first + len(positions)),)]
     relative = [p - low for p in positions]
     if relative == list(range(relative[0], relative[0] + len(relative))):
         return data[(slice(None),) * axis + (slice(relative[0], relative[0] + len(relative)),)]

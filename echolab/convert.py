@@ -45,15 +45,49 @@ from .workers import check_script_guard
 if TYPE_CHECKING:
     from dask.distributed import LocalCluster
 
-__all__ = ["ConvertResult", "convert", "convert_file", "group_exists", "local_cluster", "scratch_dir"]
+__all__ = [
+    "ConvertResult",
+    "convert",
+    "convert_file",
+    "frames_per_chunk",
+    "group_exists",
+    "local_cluster",
+    "scratch_dir",
+    "CHUNK_BYTES",
+]
 
 Status = Literal["converted", "skipped", "failed"]
 
 #: The reason of a file skipped because its group is in the archive from an earlier run.
 ALREADY_IN_ARCHIVE = "already in the archive"
 
-#: Frames per Zarr chunk along ``time``: one chunk of a 640 x 480 RGB cine is about 30 MB.
-TIME_CHUNK = 32
+#: Bytes of one Zarr chunk: each group is chunked along ``time`` by as many frames as fill about
+#: this much (36 frames of a 640 x 480 RGB cine; a million frames of one pixel in one chunk).
+CHUNK_BYTES = 32 << 20
+
+
+def frames_per_chunk(dataset: xr.Dataset, chunk_bytes: int = CHUNK_BYTES) -> int:
+    """Frames per Zarr chunk of the ``time`` dimension of ``dataset``'s variables: as many as fill
+    ``chunk_bytes`` (at least one, at most every frame)."""
+    frames = int(dataset.sizes.get("time", 1))
+    frame_bytes = max(
+        (
+            var.dtype.itemsize * (var.size // max(1, var.sizes["time"]))
+            for var in dataset.data_vars.values()
+            if "time" in var.dims
+        ),
+        default=1,
+    )
+    return max(1, min(frames, chunk_bytes // max(1, frame_bytes)))
+
+
+def _chunked(tree: xr.DataTree, time_chunk: int | None) -> xr.DataTree:
+    def chunk(dataset: xr.Dataset) -> xr.Dataset:
+        if "time" not in dataset.dims:
+            return dataset
+        return dataset.chunk({"time": time_chunk or frames_per_chunk(dataset)})
+
+    return tree.map_over_datasets(chunk)
 
 
 @dataclass(frozen=True)
@@ -108,11 +142,12 @@ def group_exists(store: str | os.PathLike[str], group: str) -> bool:
 
 
 def convert_file(
-    path: str, store: str, *, keep_identifiers: bool = False, time_chunk: int = TIME_CHUNK
+    path: str, store: str, *, keep_identifiers: bool = False, time_chunk: int | None = None
 ) -> ConvertResult:
     """Convert one file into group ``<SOP Instance UID>`` of the Zarr ``store``; never raises
     for a bad file (the result says why). Frames are decoded on one thread: parallelism comes
-    from converting several files at once."""
+    from converting several files at once. ``time_chunk`` frames make one Zarr chunk (default:
+    :func:`frames_per_chunk`, about :data:`CHUNK_BYTES` per chunk)."""
     import dask
 
     group: str | None = None
@@ -129,7 +164,7 @@ def convert_file(
             if group_exists(store, group):
                 return ConvertResult(path, "skipped", group, ALREADY_IN_ARCHIVE)
             tree = file_datatree(f, keep_identifiers=keep_identifiers, cache=False)
-            tree = tree.chunk({"time": time_chunk})
+            tree = _chunked(tree, time_chunk)
             # inside a worker: no nested cluster tasks, and one decode thread per file
             with dask.config.set(scheduler="synchronous"), decode_threads(1):
                 tree.to_zarr(partial, mode="w", consolidated=False)

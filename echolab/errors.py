@@ -26,6 +26,7 @@ __all__ = [
     "TimingWarning",
     "PixelDataWarning",
     "CalibrationWarning",
+    "RegionWarning",
     "MeasurementError",
     "MissingDependencyError",
     "missing_dependency",
@@ -176,3 +177,8 @@ class PixelDataWarning(EcholabWarning):
 
 class CalibrationWarning(EcholabWarning):
     """A region's calibration elements contradict each other; echolab says which one it follows."""
+
+
+class RegionWarning(EcholabWarning):
+    """(0018,6011) Sequence of Ultrasound Regions holds more items than echolab reads (see
+    :mod:`echolab.limits`) or the same item more than once."""

@@ -204,11 +204,12 @@ def _bad_error(exc: echolab.EcholabError, path: str) -> str | None:
     return None
 
 
-def run_case(path: str) -> str | None:
-    """Run every entry point on ``path``; return None when the rule holds, else what broke it."""
+def run_case(path: str, *, seconds: float = TIME_LIMIT, memory: int = MEMORY_LIMIT) -> str | None:
+    """Run every entry point on ``path``; return None when the rule holds, else what broke it
+    (within ``seconds`` and ``memory`` bytes of extra address space)."""
     started = time.perf_counter()
     try:
-        with warnings.catch_warnings(), time_limit(TIME_LIMIT), memory_limit(MEMORY_LIMIT):
+        with warnings.catch_warnings(), time_limit(seconds), memory_limit(memory):
             warnings.simplefilter("ignore")
             try:
                 for thunk in _entry_points(path):
@@ -225,10 +226,10 @@ def run_case(path: str) -> str | None:
     except Hang as exc:
         return f"hang: {exc}"
     except MemoryError:
-        return f"tried to allocate more than {MEMORY_LIMIT >> 20} MiB"
+        return f"tried to allocate more than {memory >> 20} MiB"
     except Exception as exc:  # the rule is broken: report it
         return f"{type(exc).__name__}: {exc}"[:300]
-    if time.perf_counter() - started > TIME_LIMIT:
+    if time.perf_counter() - started > seconds:
         return f"took {time.perf_counter() - started:.1f} s"
     return None
 

@@ -14,13 +14,16 @@ Parsing never raises for one bad item: problems that make a region unusable are 
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, TypeVar
 
 import numpy as np
+from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence as PydicomSequence
 
 from ..codes import DataType, DopplerScaleType, PhysicalUnits, RegionFlags, RegionKind, RegionNote, Rule, SpatialFormat
 from ..conventions import (
@@ -36,8 +39,9 @@ from ..conventions import (
     axis_key,
     axis_long_name,
 )
-from ..errors import InvalidHeaderError, RegionError
-from .elements import element_name, get_float, get_int
+from ..errors import InvalidHeaderError, RegionError, RegionWarning, warn
+from ..limits import limits, raise_hint
+from .elements import element_name, get_float, get_int, short_exception
 
 _CodeEnum = TypeVar("_CodeEnum", bound=IntEnum)
 
@@ -271,19 +275,139 @@ def _unknown(code: int | None) -> str:
 
 
 def parse_regions(dataset: Dataset, rows: int, columns: int, source: str | None) -> tuple[Region, ...]:
-    """Parse every item of (0018,6011) Sequence of Ultrasound Regions, in sequence order.
+    """Parse the items of (0018,6011) Sequence of Ultrasound Regions, in sequence order.
 
     Items that cannot be used are still returned (with ``problems``), so that index ``i``
-    always means item ``i`` of the sequence.
+    always means item ``i`` of the sequence. An item identical to an earlier one is listed once:
+    the copy is unusable, its problem naming the first. Only the first
+    :attr:`~echolab.limits.Limits.max_regions` items are read (the others are ignored with a
+    :class:`~echolab.errors.RegionWarning`; pydicom is not even asked to parse them).
+
+    Raises
+    ------
+    InvalidHeaderError
+        When (0018,6011) is not a sequence of items (e.g. stored with VR OB, UT or LO).
     """
+    items, more = _region_items(dataset, source)
+    if more:
+        warn(
+            RegionWarning,
+            f"{element_name('SequenceOfUltrasoundRegions')} holds more than {len(items)} items; echolab reads the "
+            f"first {len(items)} (real files have 1 to 4; {raise_hint('max_regions')})",
+            source,
+            stacklevel=4,
+        )
+    regions: list[Region] = []
+    first_of: dict[tuple[Any, ...], int] = {}
+    copies: list[str] = []
+    for index, item in enumerate(items):
+        key = _item_key(item)
+        if key is not None and key in first_of:
+            first = first_of[key]
+            problem = f"identical to region {first} (the same (0018,6011) item written again); use region {first}"
+            regions.append(Region(index, None, None, RegionFlags(0), None, None, None, None, problems=(problem,)))
+            copies.append(f"item {index} repeats item {first}")
+            continue
+        if key is not None:
+            first_of[key] = index
+        regions.append(parse_region(item, index, rows, columns, source))
+    if copies:
+        warn(
+            RegionWarning,
+            f"{element_name('SequenceOfUltrasoundRegions')} repeats items ({', '.join(copies[:5])}"
+            f"{', ...' if len(copies) > 5 else ''}); each is listed once, the copies are unusable",
+            source,
+            stacklevel=4,
+        )
+    return tuple(regions)
+
+
+def _item_key(item: Dataset) -> tuple[Any, ...] | None:
+    """What makes two items the same (every element's tag and raw value); None when unreadable."""
     try:
-        sequence = dataset["SequenceOfUltrasoundRegions"].value if "SequenceOfUltrasoundRegions" in dataset else None
-        items = list(sequence) if sequence else []
+        return tuple((int(tag), _raw_bytes(item.get_item(tag))) for tag in sorted(item.keys()))
+    except Exception:
+        return None
+
+
+def _raw_bytes(element: Any) -> Any:
+    value = element.value
+    if isinstance(element, RawDataElement) or isinstance(value, (bytes, str, int, float)):
+        return value
+    return repr(value)
+
+
+def _region_items(dataset: Dataset, source: str | None) -> tuple[list[Dataset], bool]:
+    """The first ``max_regions`` items of (0018,6011), and whether it holds more.
+
+    A sequence read from a file is still raw bytes: it is cut after the items echolab reads before
+    pydicom parses it, so that a header of a hundred thousand items costs no more than 64.
+    """
+    tag = 0x00186011
+    limit = limits().max_regions
+    if tag not in dataset:
+        return [], False
+    more = False
+    try:
+        element: Any = dataset.get_item(tag)
+        if isinstance(element, RawDataElement) and element.value is not None and element.VR in (None, "SQ"):
+            cut = _end_of_items(element.value, limit, element.is_little_endian)
+            if cut is not None:
+                more = True
+                element = convert_raw_data_element(
+                    element._replace(value=element.value[:cut], length=cut),
+                    encoding=dataset._character_set,
+                    ds=dataset,
+                )
+            else:
+                element = dataset[tag]
+        else:
+            element = dataset[tag]
+        sequence = element.value
     except Exception as exc:
         raise InvalidHeaderError(
-            f"{element_name('SequenceOfUltrasoundRegions')} cannot be read ({type(exc).__name__})", source
+            f"{element_name('SequenceOfUltrasoundRegions')} cannot be read ({short_exception(exc)})", source
         ) from exc
-    return tuple(parse_region(item, index, rows, columns, source) for index, item in enumerate(items))
+    if sequence is None or (isinstance(sequence, (bytes, str)) and not sequence):
+        return [], False
+    if not isinstance(sequence, PydicomSequence) or not all(isinstance(item, Dataset) for item in sequence):
+        raise InvalidHeaderError(
+            f"{element_name('SequenceOfUltrasoundRegions')} is stored with VR {element.VR} "
+            f"({type(sequence).__name__}); it must be a sequence (VR SQ) of items",
+            source,
+        )
+    items = list(sequence)
+    return items[:limit], more or len(items) > limit
+
+
+_ITEM = 0xFFFEE000
+_SEQUENCE_DELIMITER = 0xFFFEE0DD
+_ITEM_DELIMITER = (b"\xfe\xff\x0d\xe0\x00\x00\x00\x00", b"\xff\xfe\xe0\x0d\x00\x00\x00\x00")
+
+
+def _end_of_items(data: bytes, limit: int, little_endian: bool) -> int | None:
+    """Byte offset in a sequence value where item ``limit`` starts, when it holds more than
+    ``limit`` items; None when it holds no more (or its item headers cannot be walked: pydicom
+    then parses it, and reports what is wrong)."""
+    endian = "<" if little_endian else ">"
+    delimiter = _ITEM_DELIMITER[0 if little_endian else 1]
+    position, count = 0, 0
+    while position + 8 <= len(data):
+        group, element, length = struct.unpack_from(f"{endian}HHL", data, position)
+        tag = group << 16 | element
+        if tag != _ITEM:
+            return None  # the sequence delimiter, or bytes pydicom will judge
+        if count == limit:
+            return position
+        if length == 0xFFFFFFFF:  # undefined length: up to its item delimiter
+            end = data.find(delimiter, position + 8)
+            if end < 0:
+                return None
+            position = end + 8
+        else:
+            position += 8 + length
+        count += 1
+    return None
 
 
 def parse_region(item: Dataset, index: int, rows: int, columns: int, source: str | None) -> Region:

@@ -319,3 +319,17 @@ def test_ge_mmode_time_uses_the_nonzero_reference_value() -> None:
     # Reference Pixel X0 = 864 (column 914) holds 0.658963 s
     assert float(da.x[-1]) == pytest.approx(0.658963 - 0.00347251, rel=1e-6)
     assert float(da.x[0]) == pytest.approx(0.658963 - 864 * 0.00347251, rel=1e-6)
+
+
+@pytest.mark.parametrize("vr", ["OB", "UT", "LO"])
+def test_regions_stored_with_another_vr_are_an_invalid_header_error(tmp_path, vr: str) -> None:  # type: ignore[no-untyped-def]
+    """(0018,6011) written with VR OB, UT or LO instead of SQ raised TypeError."""
+    from ..hostile import regions_with_vr
+
+    path = regions_with_vr(tmp_path / f"{vr}.dcm", vr)
+    with pytest.raises(echolab.InvalidHeaderError) as caught:
+        echolab.open(path)
+    assert caught.value.source == path
+    assert caught.value.reason.startswith(
+        f"(0018,6011) Sequence of Ultrasound Regions is stored with VR {vr} "
+    ) and caught.value.reason.endswith("it must be a sequence (VR SQ) of items")
