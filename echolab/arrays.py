@@ -11,7 +11,6 @@ array can be written to netCDF or Zarr as it is.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,7 +39,6 @@ from .conventions import (
     SCALING_PROTECTION,
     SCROLLING,
     SOP_INSTANCE_UID,
-    SOURCE_FILE,
     SPATIAL_FORMAT,
     SPATIAL_FORMAT_CODE,
     TIMING_SOURCE,
@@ -49,6 +47,7 @@ from .conventions import (
     netcdf_safe_attrs,
     region_long_name,
     time_attrs,
+    with_source,
 )
 from .reading.frame_source import PixelSource
 from .reading.regions import Axis, Region
@@ -151,7 +150,9 @@ def cached(array: xr.DataArray) -> xr.DataArray:
     data = array.variable._data
     protected = indexing.MemoryCachedArray(indexing.CopyOnWriteArray(data))
     variable = xr.Variable(array.dims, protected, attrs=array.attrs, encoding=array.encoding)
-    return xr.DataArray(variable, coords=array.coords, name=array.name)
+    result = xr.DataArray(variable, coords=array.coords, name=array.name)
+    result.encoding = dict(array.encoding)  # the constructor drops it
+    return result
 
 
 def _time_coords(timing: FrameTiming, frames: int) -> dict[str, Any]:
@@ -226,7 +227,7 @@ def region_dataarray(
     if region.flags.scrolling.name.startswith("SWEEPING"):
         attrs[COMMENT] = "sweeping region: its time axis wraps inside the region and is not monotonic"
     variable = xr.Variable(dims, indexing.LazilyIndexedArray(array), attrs=netcdf_safe_attrs(attrs))
-    return xr.DataArray(variable, coords=coords, name=f"region_{region.index}")
+    return with_source(xr.DataArray(variable, coords=coords, name=f"region_{region.index}"), pixels.source)
 
 
 def image_dataarray(
@@ -253,7 +254,7 @@ def image_dataarray(
     if keep is not None:
         attrs[COMMENT] = "pixels outside the (0018,6011) region boxes are blanked (0): burned-in text removed"
     variable = xr.Variable(dims, indexing.LazilyIndexedArray(array), attrs=netcdf_safe_attrs(attrs))
-    return xr.DataArray(variable, coords=coords, name="image")
+    return with_source(xr.DataArray(variable, coords=coords, name="image"), pixels.source)
 
 
 def file_attrs(
@@ -264,10 +265,11 @@ def file_attrs(
     transfer_syntax_uid: str,
     photometric_interpretation: str | None,
 ) -> dict[str, Any]:
-    """Attrs every array of one file carries (no patient or institution identifiers)."""
+    """Attrs every array of one file carries: no patient or institution identifiers, and not the
+    file name (``source`` is kept in memory only, in each array's ``encoding``: see
+    :func:`~echolab.conventions.source_of`)."""
     return {
         SOP_INSTANCE_UID: sop_instance_uid,
-        SOURCE_FILE: os.path.basename(source) if source else None,
         TIMING_SOURCE: timing.source.value,
         TRANSFER_SYNTAX_UID: transfer_syntax_uid,
         PHOTOMETRIC_INTERPRETATION: photometric_interpretation,

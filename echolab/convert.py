@@ -23,8 +23,12 @@ Run one conversion per archive at a time: a new run clears the scratch folder of
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import logging
 import os
+import re
+import secrets
 import shutil
 import uuid
 import warnings
@@ -34,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import xarray as xr
 
+from .conventions import SOP_INSTANCE_UID
 from .datasets import file_datatree
 from .echofile import open as open_file
 from .errors import EcholabError
@@ -51,6 +56,9 @@ __all__ = [
     "convert_file",
     "frames_per_chunk",
     "group_exists",
+    "group_name",
+    "pseudonym",
+    "read_key",
     "local_cluster",
     "scratch_dir",
     "CHUNK_BYTES",
@@ -123,11 +131,72 @@ class ConvertResult:
     duplicate_of: str | None = None
 
 
+#: A UID as DICOM PS3.5 9.1 writes it: digits in dot-separated components, at most 64 characters
+#: (a leading zero in a component, which real scanners write, is tolerated).
+_UID = re.compile(r"[0-9]+(\.[0-9]+)*")
+
+
 def _unfit_group_name(uid: str | None) -> str:
     """Why (0008,0018) SOP Instance UID ``uid`` cannot name an archive group ("" when it can)."""
-    if not uid or "/" in uid or uid.startswith("."):
-        return f"(0008,0018) SOP Instance UID = {uid!r} cannot name a group (valid: a UID such as 1.2.840.1)"
+    if not uid or len(uid) > 64 or not _UID.fullmatch(uid):
+        shown = repr(uid if uid is None or len(uid) <= 80 else uid[:77] + "...")
+        return (
+            f"(0008,0018) SOP Instance UID = {shown} is not a UID and cannot name a group (valid: digits in "
+            "dot-separated components, at most 64 characters, such as 1.2.840.10008.1)"
+        )
     return ""
+
+
+def pseudonym(uid: str, key: bytes) -> str:
+    """The group name of SOP Instance UID ``uid`` in a pseudonymised archive: a keyed hash
+    (HMAC-SHA-256 with ``key``), the same for the same UID and key, that tells nothing of the UID
+    (real UIDs embed a device serial number and a date) to whoever lacks the key."""
+    return "p" + hmac.new(key, uid.encode("ascii"), hashlib.sha256).hexdigest()[:40]
+
+
+def group_name(uid: str, key: bytes | None = None) -> str:
+    """The archive group of SOP Instance UID ``uid``: the UID itself, or its :func:`pseudonym`."""
+    return uid if key is None else pseudonym(uid, key)
+
+
+def read_key(path: str | os.PathLike[str], *, create: bool = True) -> bytes:
+    """The pseudonymisation key kept in the file at ``path`` (hex text), created with 32 random
+    bytes, readable by its owner only, when missing and ``create`` is true.
+
+    Raises
+    ------
+    EcholabError
+        When the file holds no key of at least 16 bytes in hex.
+    """
+    source = os.fspath(path)
+    if create and not os.path.exists(source):
+        descriptor = os.open(source, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_hex(32) + "\n")
+    with open(source, encoding="ascii", errors="replace") as handle:
+        text = handle.read(4096).strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise EcholabError("holds no pseudonymisation key (valid: at least 32 hex digits on one line)", source)
+    return key
+
+
+def _pseudonymised(tree: xr.DataTree, group: str) -> xr.DataTree:
+    """``tree`` with every SOP Instance UID attr replaced by the group's pseudonym."""
+
+    def replace(dataset: xr.Dataset) -> xr.Dataset:
+        dataset = dataset.copy()
+        for holder in (dataset, *dataset.data_vars.values()):
+            if SOP_INSTANCE_UID in holder.attrs:
+                holder.attrs[SOP_INSTANCE_UID] = group
+        return dataset
+
+    result = tree.map_over_datasets(replace)
+    result.attrs = {**tree.attrs, SOP_INSTANCE_UID: group}
+    return result
 
 
 def scratch_dir(store: str | os.PathLike[str]) -> str:
@@ -142,12 +211,18 @@ def group_exists(store: str | os.PathLike[str], group: str) -> bool:
 
 
 def convert_file(
-    path: str, store: str, *, keep_identifiers: bool = False, time_chunk: int | None = None
+    path: str,
+    store: str,
+    *,
+    keep_identifiers: bool = False,
+    time_chunk: int | None = None,
+    pseudonym_key: bytes | None = None,
 ) -> ConvertResult:
     """Convert one file into group ``<SOP Instance UID>`` of the Zarr ``store``; never raises
     for a bad file (the result says why). Frames are decoded on one thread: parallelism comes
     from converting several files at once. ``time_chunk`` frames make one Zarr chunk (default:
-    :func:`frames_per_chunk`, about :data:`CHUNK_BYTES` per chunk)."""
+    :func:`frames_per_chunk`, about :data:`CHUNK_BYTES` per chunk). With ``pseudonym_key`` the
+    group and every SOP Instance UID attr are the UID's :func:`pseudonym`."""
     import dask
 
     group: str | None = None
@@ -159,11 +234,13 @@ def convert_file(
             unfit = _unfit_group_name(f.sop_instance_uid)
             if unfit:
                 return ConvertResult(path, "failed", None, unfit)
-            group = f.sop_instance_uid
-            assert group is not None
+            assert f.sop_instance_uid is not None
+            group = group_name(f.sop_instance_uid, pseudonym_key)
             if group_exists(store, group):
                 return ConvertResult(path, "skipped", group, ALREADY_IN_ARCHIVE)
             tree = file_datatree(f, keep_identifiers=keep_identifiers, cache=False)
+            if pseudonym_key is not None:
+                tree = _pseudonymised(tree, group)
             tree = _chunked(tree, time_chunk)
             # inside a worker: no nested cluster tasks, and one decode thread per file
             with dask.config.set(scheduler="synchronous"), decode_threads(1):
@@ -245,6 +322,7 @@ def convert(
     progress: bool = True,
     on_result: Callable[[ConvertResult], Any] | None = None,
     dashboard_address: str | None = None,
+    pseudonym_key: bytes | None = None,
 ) -> list[ConvertResult]:
     """Convert every DICOM file under ``sources`` into the Zarr archive ``store`` with Dask.
 
@@ -268,6 +346,10 @@ def convert(
     dashboard_address
         Serve the local cluster's Dask dashboard there (e.g. ``"127.0.0.1:8787"``); by default
         it has none (see :func:`local_cluster`). Ignored with ``scheduler``.
+    pseudonym_key
+        Name each group by the keyed hash of its SOP Instance UID (:func:`pseudonym`, see
+        :func:`read_key`) instead of the UID, which embeds a device serial number and a date;
+        the UID attrs hold the pseudonym too. Keep the key to add files to the archive later.
 
     Returns
     -------
@@ -292,7 +374,7 @@ def convert(
     results: dict[str, ConvertResult] = {}
     owners: dict[str, str] = {}  # SOP Instance UID -> the file that holds its group
     tasks: list[str] = []
-    for row in scan(files, workers=workers):  # headers first: what needs no task is settled here
+    for row in scan(files, workers=workers, absolute_paths=True):  # headers first: what needs no task is settled here
         uid = row.sop_instance_uid
         no_image = [str(problem) for problem in row.problems if problem.rule in NO_IMAGE_RULES]
         unfit = row.error or _unfit_group_name(uid) or "; ".join(no_image)
@@ -300,11 +382,15 @@ def convert(
             results[row.path] = ConvertResult(row.path, "failed", None, unfit)
         elif uid in owners:
             reason = f"duplicate SOP Instance UID of {os.path.basename(owners[uid])}"
-            results[row.path] = ConvertResult(row.path, "skipped", uid, reason, duplicate_of=owners[uid])
+            results[row.path] = ConvertResult(
+                row.path, "skipped", group_name(uid, pseudonym_key), reason, duplicate_of=owners[uid]
+            )
         else:
             owners[uid] = row.path
-            if group_exists(store, uid):
-                results[row.path] = ConvertResult(row.path, "skipped", uid, ALREADY_IN_ARCHIVE)
+            if group_exists(store, group_name(uid, pseudonym_key)):
+                results[row.path] = ConvertResult(
+                    row.path, "skipped", group_name(uid, pseudonym_key), ALREADY_IN_ARCHIVE
+                )
             else:
                 tasks.append(row.path)
     for result in results.values():
@@ -321,7 +407,14 @@ def convert(
         else:
             client = stack.enter_context(Client(scheduler))
         _prepare_store(store)  # only now: a cluster that cannot start leaves nothing behind
-        futures = client.map(convert_file, tasks, store=store, keep_identifiers=keep_identifiers, pure=False)
+        futures = client.map(
+            convert_file,
+            tasks,
+            store=store,
+            keep_identifiers=keep_identifiers,
+            pseudonym_key=pseudonym_key,
+            pure=False,
+        )
         origin = {future.key: path for future, path in zip(futures, tasks, strict=True)}
         with tqdm(total=len(tasks), unit="file", disable=not progress, desc="converting") as bar:
             for future in as_completed(futures):

@@ -34,7 +34,8 @@ class InventoryRow:
     Attributes
     ----------
     path
-        The file, relative to the scanned folder.
+        The file, relative to the scanned folder (folder names often carry patient names), or
+        absolute when asked for.
     frames
         (0028,0008) Number of Frames as the header says (see ``problems`` for frames missing).
     problems
@@ -182,13 +183,28 @@ def _rows_one_by_one(jobs: list[tuple[str, str | None]], context: Any) -> Iterat
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _common_folder(paths: Sequence[str | os.PathLike[str]]) -> str | None:
+    """The deepest folder holding every one of ``paths`` (a file counts as its folder)."""
+    folders = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))) for p in paths]
+    try:
+        return os.path.commonpath(folders) if folders else None
+    except ValueError:  # paths on different drives (Windows)
+        return None
+
+
 def scan(
-    paths: Sequence[str | os.PathLike[str]], *, workers: int | None = None, root: str | None = None
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    workers: int | None = None,
+    root: str | None = None,
+    absolute_paths: bool = False,
 ) -> Iterator[InventoryRow]:
     """Inventory rows for every DICOM file under ``paths``, in file order.
 
     ``workers`` processes read headers in parallel (default: one per CPU; 1 reads in this
-    process). ``root`` makes the row paths relative (default: the single folder given). A file
+    process). Row paths are relative to ``root`` (default: the folder holding every path given,
+    so that the folders above it, whose names often carry patient names, stay out of the rows);
+    ``absolute_paths=True`` gives absolute paths instead. A file
     whose reading kills its worker process (a crash in a library) gets a row with that reason;
     the other files are read as usual.
 
@@ -199,8 +215,10 @@ def scan(
         processes would run the script again (see :mod:`echolab.workers`).
     """
     files = find_files(paths)
-    if root is None and len(paths) == 1 and os.path.isdir(paths[0]):
-        root = os.fspath(paths[0])
+    if absolute_paths:
+        files, root = [os.path.abspath(path) for path in files], None
+    elif root is None:
+        root = _common_folder(paths)
     count = workers or os.cpu_count() or 1
     jobs = [(path, root) for path in files]
     if count <= 1 or len(jobs) < 8:
@@ -230,10 +248,15 @@ def write_csv(rows: Iterable[InventoryRow], path: str | os.PathLike[str]) -> int
     """Write rows to a CSV file with a header line; return the number of rows."""
     names = [f.name for f in fields(InventoryRow)]
     count = 0
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=names)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(row.as_text())
-            count += 1
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=names)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(row.as_text())
+                count += 1
+    except OSError as exc:
+        if exc.filename is None:  # a write that failed (disk full): name the file
+            raise OSError(exc.errno, exc.strerror, os.fspath(path)) from exc
+        raise
     return count

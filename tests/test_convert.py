@@ -278,3 +278,54 @@ def test_a_copy_without_an_image_does_not_claim_its_group(cluster: str, tmp_path
         ("b-whole.dcm", "converted", None),
     ]
     assert results[0].reason.startswith("no-pixel-data: no (7FE0,0010) Pixel Data element")
+
+
+# --- group names (issue 19) -------------------------------------------------------------------------
+
+
+def _store(tmp_path: Path) -> str:
+    import zarr
+
+    store = tmp_path / "archive.zarr"
+    zarr.open_group(str(store), mode="a")
+    Path(scratch_dir(store)).mkdir()
+    return str(store)
+
+
+@pytest.mark.parametrize(
+    "uid", ["1.2.840.113619.2.55.3.SN4711.20240101", "1.2..3", "1.2.3.A", "../1.2", "1." + "2" * 70, "1.2\x1b[2J"]
+)
+def test_a_sop_instance_uid_outside_the_uid_grammar_names_no_group(tmp_path: Path, uid: str) -> None:
+    import pydicom
+
+    ds = pydicom.dcmread(sample("synthetic-mmode.dcm"))
+    ds.SOPInstanceUID = uid
+    ds.save_as(tmp_path / "odd-uid.dcm")
+    store = _store(tmp_path)
+    result = convert_file(str(tmp_path / "odd-uid.dcm"), store)
+    assert result.status == "failed" and result.group is None
+    assert (
+        "(0008,0018) SOP Instance UID = " in result.reason and "is not a UID and cannot name a group" in result.reason
+    )
+    assert sorted(p.name for p in Path(store).iterdir()) == ["zarr.json"]
+
+
+def test_pseudonymised_groups_carry_no_uid(tmp_path: Path) -> None:
+    """SOP Instance UIDs embed a device serial number and a date: with a key, groups and the
+    UID attrs are a keyed hash of the UID instead."""
+    from echolab.convert import pseudonym, read_key
+
+    key = read_key(tmp_path / "key.txt")
+    assert (tmp_path / "key.txt").stat().st_mode & 0o777 == 0o600 and read_key(tmp_path / "key.txt") == key
+    path = sample("synthetic-doppler.dcm")
+    uid = echolab.open(path).sop_instance_uid
+    assert uid is not None
+    store = _store(tmp_path)
+    result = convert_file(path, store, pseudonym_key=key)
+    assert result.status == "converted" and result.group == pseudonym(uid, key) != pseudonym(uid, b"another key!!!!!")
+    metadata = "".join(p.read_text() for p in Path(store).rglob("zarr.json"))
+    assert uid not in metadata and result.group in metadata
+    assert convert_file(path, store, pseudonym_key=key).reason == "already in the archive"
+    with pytest.raises(echolab.EcholabError, match="holds no pseudonymisation key"):
+        (tmp_path / "bad.txt").write_text("secret")
+        read_key(tmp_path / "bad.txt")

@@ -140,24 +140,37 @@ class Axis:
         }
 
     @classmethod
-    def from_attrs(cls, attrs: Mapping[str, Any], name: str, region_min: int, kind: RegionKind) -> Axis:
+    def from_attrs(
+        cls, attrs: Mapping[str, Any], name: str, region_min: int, kind: RegionKind, region_max: int | None = None
+    ) -> Axis:
         """Rebuild axis ``name`` (``"x"`` or ``"y"``) of a region whose box starts at ``region_min``
-        from attrs written by :meth:`to_attrs`; the axis is calibrated exactly when
-        :func:`parse_region` would have calibrated it (known units, a finite non-zero delta)."""
+        (and ends at ``region_max``, when known) from attrs written by :meth:`to_attrs`; the axis
+        is calibrated exactly when :func:`parse_region` would have calibrated it (known units, a
+        finite non-zero delta, a reference pixel within reach, finite values over the box)."""
         code = attrs.get(axis_key(PHYSICAL_UNITS_DIRECTION, name))
         delta = attrs.get(axis_key(PHYSICAL_DELTA, name))
         units = _enum_or_none(PhysicalUnits, None if code is None else int(code))
+        reference_pixel = int(attrs.get(axis_key(REFERENCE_PIXEL, name), 0))
+        reference_value = float(attrs.get(axis_key(REFERENCE_PIXEL_PHYSICAL_VALUE, name), 0.0))
         calibrated = (
-            units not in (None, PhysicalUnits.NONE) and delta is not None and math.isfinite(delta) and delta != 0.0
+            units not in (None, PhysicalUnits.NONE)
+            and delta is not None
+            and math.isfinite(delta)
+            and delta != 0.0
+            and abs(reference_pixel) <= _FARTHEST_REFERENCE
         )
+        if calibrated and region_max is not None:
+            box = (region_min, region_min, region_max, region_max)
+            assert delta is not None
+            calibrated = _finite_over(box, name, region_min, reference_pixel, reference_value, float(delta))
         return cls(
             name=name,
             units=units if calibrated else None,
             units_code=None if code is None else int(code),
             delta=None if delta is None else float(delta),
             region_min=region_min,
-            reference_pixel=int(attrs.get(axis_key(REFERENCE_PIXEL, name), 0)),
-            reference_value=float(attrs.get(axis_key(REFERENCE_PIXEL_PHYSICAL_VALUE, name), 0.0)),
+            reference_pixel=reference_pixel,
+            reference_value=reference_value,
             long_name=axis_long_name(units if calibrated else None, name, kind),
             uncalibrated_reason=None if calibrated else f"{name} axis has no calibration in the attrs",
         )
@@ -543,6 +556,16 @@ def _parse_axis(
         reason = f"{element_name(delta_kw)} is missing"
     elif delta == 0.0 or not math.isfinite(delta):
         reason = f"{element_name(delta_kw)} = {delta} (a calibrated axis needs a non-zero delta)"
+    elif abs(reference_pixel) > _FARTHEST_REFERENCE:
+        reason = (
+            f"{element_name(ref_pixel_kw)} = {reference_pixel} lies farther from the region than any image "
+            f"reaches (valid: -{_FARTHEST_REFERENCE}..{_FARTHEST_REFERENCE})"
+        )
+    elif box is not None and not _finite_over(box, name, region_min, reference_pixel, reference_value, delta):
+        reason = (
+            f"{element_name(delta_kw)} = {delta:g} with {element_name(ref_value_kw)} = {reference_value:g} "
+            "gives values beyond the floating-point range over the region (infinite coordinates)"
+        )
     if reason is not None:
         notes.append((RegionNote.UNCALIBRATED, f"{name} axis has no calibration, using pixel offsets: {reason}"))
         units = None
@@ -557,6 +580,20 @@ def _parse_axis(
         long_name=axis_long_name(units, name, kind),
         uncalibrated_reason=reason,
     )
+
+
+#: Farthest a reference pixel can meaningfully lie from its region: the largest image dimension.
+_FARTHEST_REFERENCE = 65535
+
+
+def _finite_over(
+    box: tuple[int, int, int, int], name: str, region_min: int, reference_pixel: int, value: float, delta: float
+) -> bool:
+    """True when the axis values at both ends of the box are finite numbers."""
+    last = box[2] if name == "x" else box[3]
+    with np.errstate(over="ignore", invalid="ignore"):
+        ends = value + (np.array([region_min, last], dtype=np.float64) - (region_min + reference_pixel)) * delta
+    return bool(np.all(np.isfinite(ends)))
 
 
 def axes_from_attrs(attrs: Mapping[str, Any], source: str | None = None) -> tuple[Axis, Axis]:
@@ -577,9 +614,9 @@ def axes_from_attrs(attrs: Mapping[str, Any], source: str | None = None) -> tupl
             "use the DataArray of EchoFile.region(i), or the Region itself",
             source,
         )
-    x0, y0 = (int(v) for v in np.atleast_1d(location)[:2])
+    x0, y0, x1, y1 = (int(v) for v in np.atleast_1d(location)[:4])
     try:
         kind = RegionKind(attrs.get(REGION_KIND, RegionKind.OTHER.value))
     except ValueError:
         kind = RegionKind.OTHER
-    return Axis.from_attrs(attrs, "x", x0, kind), Axis.from_attrs(attrs, "y", y0, kind)
+    return Axis.from_attrs(attrs, "x", x0, kind, x1), Axis.from_attrs(attrs, "y", y0, kind, y1)
