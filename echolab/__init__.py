@@ -9,6 +9,7 @@ distances, times, velocities), :mod:`echolab.doppler`, :mod:`echolab.mmode`, :mo
 from .codes import DataType, PhysicalUnits, RegionKind, SpatialFormat
 from .echofile import EchoFile, open
 from .errors import (
+    ArchiveBusyError,
     CalibrationWarning,
     EcholabError,
     EcholabWarning,
@@ -53,6 +54,7 @@ __all__ = [
     "GeometryError",
     "Sector",
     "UnguardedScriptError",
+    "ArchiveBusyError",
     "EcholabWarning",
     "RegionClippedWarning",
     "UncalibratedAxisWarning",

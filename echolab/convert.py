@@ -3,9 +3,11 @@
 Each file becomes the group ``<SOP Instance UID>`` holding its ``image`` and ``region_<i>``
 groups (see :mod:`echolab.datasets`). Files are converted in parallel by a
 :mod:`dask.distributed` cluster — a local one by default, or any scheduler address — one task per
-file. A group is written into a scratch folder beside the archive and renamed into place when
-complete, so a crash or Ctrl-C never leaves a half-written group, and a rerun skips the files
-whose group exists ("already in the archive": the conversion resumes). A file that cannot be
+file. A group is written into a scratch folder beside the archive, checked complete (every
+group's and array's metadata written) and renamed into place, so a crash or Ctrl-C never leaves a
+half-written group, and a rerun skips the files whose group exists ("already in the archive": the
+conversion resumes); a group folder without its root metadata, left by a crash of an older
+version, is replaced. A file that cannot be
 converted is reported with its reason and skipped; the others go on. Headers are read first (in
 parallel, see :func:`echolab.inventory.scan`): a file whose SOP Instance UID an earlier file (in
 path order) already has is skipped as a "duplicate SOP Instance UID of <that file>", so the same
@@ -17,7 +19,11 @@ The local cluster (:func:`local_cluster`) takes free ports chosen by the system 
 prints nothing: no dashboard unless asked for, so another program on Dask's usual port 8787 (a
 Jupyter server, another cluster) is no concern.
 
-Run one conversion per archive at a time: a new run clears the scratch folder of the last.
+One conversion writes an archive at a time: :func:`archive_lock` holds a lock file inside it
+(``flock``, released when the run ends or its process dies) for the whole run, and a second
+conversion of the same archive stops at once with an :class:`~echolab.errors.ArchiveBusyError`
+naming the first, before it reads, deletes or writes anything. Under the lock, the scratch folder
+left by a run that crashed is cleared.
 """
 
 from __future__ import annotations
@@ -25,14 +31,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import json
 import logging
 import os
 import re
 import secrets
 import shutil
+import socket
+import time
 import uuid
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -41,7 +50,7 @@ import xarray as xr
 from .conventions import SOP_INSTANCE_UID
 from .datasets import file_datatree
 from .echofile import open as open_file
-from .errors import EcholabError
+from .errors import ArchiveBusyError, EcholabError
 from .inventory import find_files, scan
 from .reading.frame_source import decode_threads
 from .reading.problems import NO_IMAGE_RULES, Problem
@@ -62,6 +71,9 @@ __all__ = [
     "local_cluster",
     "scratch_dir",
     "CHUNK_BYTES",
+    "LOCK_NAME",
+    "archive_lock",
+    "missing_metadata",
 ]
 
 Status = Literal["converted", "skipped", "failed"]
@@ -206,8 +218,83 @@ def scratch_dir(store: str | os.PathLike[str]) -> str:
 
 def group_exists(store: str | os.PathLike[str], group: str) -> bool:
     """True when ``group`` is complete in the archive (its metadata file exists)."""
-    folder = os.path.join(os.fspath(store), group)
-    return os.path.isfile(os.path.join(folder, "zarr.json")) or os.path.isfile(os.path.join(folder, ".zgroup"))
+    return _has_metadata(os.path.join(os.fspath(store), group))
+
+
+def _has_metadata(folder: str) -> bool:
+    return any(os.path.isfile(os.path.join(folder, name)) for name in ("zarr.json", ".zgroup", ".zarray"))
+
+
+def missing_metadata(folder: str | os.PathLike[str], tree: xr.DataTree) -> list[str]:
+    """The groups and arrays of ``tree`` whose metadata the Zarr folder ``folder`` lacks (empty
+    when every one was written): a group renamed into the archive must have them all."""
+    missing = []
+    for node in tree.subtree:
+        path = node.path.strip("/")
+        names = [path, *(f"{path}/{name}".strip("/") for name in node.to_dataset(inherit=False).variables)]
+        missing += [name or "/" for name in names if not _has_metadata(os.path.join(os.fspath(folder), name))]
+    return missing
+
+
+#: The lock file inside an archive while a conversion writes it.
+LOCK_NAME = ".echolab-convert.lock"
+
+
+@contextlib.contextmanager
+def archive_lock(store: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold the archive ``store`` (an existing folder) for one writer until the ``with`` block ends.
+
+    An exclusive ``flock`` on the file :data:`LOCK_NAME` inside it: the system releases it when
+    the process ends, even killed, so a crash never leaves the archive locked. The file names its
+    holder (process, host, start) and is removed when the block ends, so that a finished archive
+    holds nothing but Zarr's own files.
+
+    Raises
+    ------
+    ArchiveBusyError
+        When another process holds the archive; the message names it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system: no advisory locks to take
+        yield
+        return
+    path = os.path.join(os.fspath(store), LOCK_NAME)
+    while True:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 4096, 0).decode("utf-8", "replace").strip()
+            os.close(descriptor)
+            raise ArchiveBusyError(
+                f"another conversion is writing this archive ({_describe_holder(holder)}); one writer at a time: "
+                "wait until it ends, or convert into another archive",
+                os.fspath(store),
+            ) from None
+        try:  # the holder before us may have removed the file between our open and our lock
+            if os.fstat(descriptor).st_ino == os.stat(path).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(descriptor)
+    try:
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, json.dumps(me).encode(), 0)
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(descriptor)  # releases the lock
+
+
+def _describe_holder(text: str) -> str:
+    try:
+        holder = json.loads(text)
+        return f"process {int(holder['pid'])} on {holder['host']}, started {holder['started']}"
+    except (ValueError, KeyError, TypeError):
+        return "a process that has not said who it is yet"
 
 
 def convert_file(
@@ -245,8 +332,22 @@ def convert_file(
             # inside a worker: no nested cluster tasks, and one decode thread per file
             with dask.config.set(scheduler="synchronous"), decode_threads(1):
                 tree.to_zarr(partial, mode="w", consolidated=False)
+        missing = missing_metadata(partial, tree)
+        if missing:  # never rename a half-written group into the archive
+            return ConvertResult(
+                path,
+                "failed",
+                group,
+                f"the group was not written completely (no metadata for {', '.join(missing[:3])}"
+                f"{', ...' if len(missing) > 3 else ''}); it was left out of the archive",
+            )
+        target = os.path.join(store, group)
+        if os.path.isdir(target) and not group_exists(store, group):
+            # a half-written group left by a crash of an older version: set aside, then replaced
+            os.rename(target, partial + ".broken")
+            shutil.rmtree(partial + ".broken", ignore_errors=True)
         try:
-            os.rename(partial, os.path.join(store, group))
+            os.rename(partial, target)
         except OSError:
             if group_exists(store, group):  # the same UID written meanwhile, by another conversion of the archive
                 return ConvertResult(path, "skipped", group, ALREADY_IN_ARCHIVE)
@@ -305,6 +406,8 @@ def local_cluster(workers: int | None = None, *, dashboard_address: str | None =
 
 
 def _prepare_store(store: str) -> None:
+    """The archive's root group, and an empty scratch folder (with the archive held, what is left
+    there belongs to a run that crashed)."""
     import zarr
 
     zarr.open_group(store, mode="a")
@@ -362,14 +465,53 @@ def convert(
         When a script calls this at its top level without ``if __name__ == "__main__":``: the
         local cluster's worker processes would run the script again (see :mod:`echolab.workers`).
         Raised at once; nothing is written.
+    ArchiveBusyError
+        When another conversion is writing ``store`` (see :func:`archive_lock`). Raised at once;
+        nothing is read, deleted or written.
     """
     import dask
-    from dask.distributed import Client, as_completed
-    from tqdm.auto import tqdm
+    import dask.distributed  # noqa: F401  (registers its configuration, read next)
 
     if scheduler is None:  # at once, before anything is read, started or written
         check_script_guard("echolab.convert.convert()", dask.config.get("distributed.worker.multiprocessing-method"))
     store = os.path.abspath(os.fspath(store))
+    created = not os.path.exists(store)
+    os.makedirs(store, exist_ok=True)
+    try:
+        with archive_lock(store):  # one writer at a time, from before the first header is read
+            return _convert_held(
+                sources,
+                store,
+                workers=workers,
+                scheduler=scheduler,
+                keep_identifiers=keep_identifiers,
+                progress=progress,
+                on_result=on_result,
+                dashboard_address=dashboard_address,
+                pseudonym_key=pseudonym_key,
+            )
+    finally:
+        if created:  # a run that wrote nothing (no file, no cluster) leaves no folder behind
+            with contextlib.suppress(OSError):
+                os.rmdir(store)
+
+
+def _convert_held(
+    sources: Sequence[str | os.PathLike[str]],
+    store: str,
+    *,
+    workers: int | None,
+    scheduler: str | None,
+    keep_identifiers: bool,
+    progress: bool,
+    on_result: Callable[[ConvertResult], Any] | None,
+    dashboard_address: str | None,
+    pseudonym_key: bytes | None,
+) -> list[ConvertResult]:
+    """:func:`convert` with the archive held by this process."""
+    from dask.distributed import Client, as_completed
+    from tqdm.auto import tqdm
+
     files = [os.path.abspath(p) for p in find_files(sources)]
     results: dict[str, ConvertResult] = {}
     owners: dict[str, str] = {}  # SOP Instance UID -> the file that holds its group
@@ -398,6 +540,7 @@ def convert(
             on_result(result)
     if not tasks:
         _prepare_store(store)
+        shutil.rmtree(scratch_dir(store), ignore_errors=True)
         return [results[path] for path in files]
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, scratch_dir(store), ignore_errors=True)  # last, after the cluster

@@ -34,6 +34,7 @@ __all__ = [
     "GeometryError",
     "warn",
     "UnguardedScriptError",
+    "ArchiveBusyError",
 ]
 
 
@@ -126,6 +127,11 @@ class GeometryError(EcholabError):
 class UnguardedScriptError(EcholabError):
     """A script starts worker processes that would run it again and repeat the call starting
     them: the call belongs under ``if __name__ == "__main__":`` (see :mod:`echolab.workers`)."""
+
+
+class ArchiveBusyError(EcholabError):
+    """Another conversion is writing the archive: one writer at a time (see
+    :func:`echolab.convert.archive_lock`); the message names the writer holding it."""
 
 
 class EcholabWarning(UserWarning):

@@ -329,3 +329,107 @@ def test_pseudonymised_groups_carry_no_uid(tmp_path: Path) -> None:
     with pytest.raises(echolab.EcholabError, match="holds no pseudonymisation key"):
         (tmp_path / "bad.txt").write_text("secret")
         read_key(tmp_path / "bad.txt")
+
+
+# --- one writer per archive (issue 19) ---------------------------------------------------------------
+
+
+def test_a_second_writer_is_refused_before_touching_anything(tmp_path: Path) -> None:
+    """Two converts into one archive corrupted it: the second deleted the first's scratch folder.
+    While one holds the archive, another stops at once naming it, and leaves everything as it is."""
+    from echolab.convert import LOCK_NAME, archive_lock
+
+    store = tmp_path / "busy.zarr"
+    store.mkdir()
+    scratch = Path(scratch_dir(store))
+    scratch.mkdir()
+    (scratch / "in-progress.zarr").mkdir()
+    with archive_lock(store):
+        assert (store / LOCK_NAME).is_file()
+        with pytest.raises(echolab.ArchiveBusyError) as caught:
+            convert([sample("synthetic-mmode.dcm")], store, workers=1, progress=False)
+    assert caught.value.source == str(store)
+    assert f"another conversion is writing this archive (process {os.getpid()} on " in caught.value.reason
+    assert (scratch / "in-progress.zarr").is_dir() and sorted(p.name for p in store.iterdir()) == []
+    with archive_lock(store):  # released when the holder ended: the next writer takes it
+        pass
+
+
+def test_a_group_is_renamed_in_only_when_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """convert_file renamed groups in without checking them: a scratch folder emptied under a
+    writer gave a half-written group reported as converted."""
+    store = _store(tmp_path)
+    real = xr.DataTree.to_zarr
+
+    def lose_metadata(self, target, *args, **kwargs):  # type: ignore[no-untyped-def]
+        real(self, target, *args, **kwargs)
+        (Path(target) / "image" / "zarr.json").unlink()
+
+    monkeypatch.setattr(xr.DataTree, "to_zarr", lose_metadata)
+    path = sample("synthetic-mmode.dcm")
+    result = convert_file(path, store)
+    assert result.status == "failed" and "not written completely (no metadata for image" in result.reason
+    assert sorted(p.name for p in Path(store).iterdir()) == ["zarr.json"]
+    assert list(Path(scratch_dir(store)).iterdir()) == []
+
+
+def test_a_rerun_repairs_a_group_without_its_root_metadata(tmp_path: Path) -> None:
+    """Half-written groups made every rerun fail with 'OSError: Directory not empty'."""
+    store = _store(tmp_path)
+    path = sample("synthetic-mmode.dcm")
+    group = convert_file(path, store).group
+    assert group is not None
+    (Path(store) / group / "zarr.json").unlink()  # as a crash of an older version left it
+    assert not group_exists(store, group)
+    again = convert_file(path, store)
+    assert again.status == "converted" and group_exists(store, group)
+    tree = open_archive(store)
+    assert sorted(tree[group].children) == ["image", "region_0", "region_1"]
+    assert list(Path(scratch_dir(store)).iterdir()) == []
+
+
+def _complete_groups(store: Path) -> list[str]:
+    """Groups of the archive with every group's metadata; fails on a half-written one."""
+    groups = sorted(p for p in store.iterdir() if p.is_dir())
+    for group in groups:
+        assert group_exists(store, group.name), f"half-written group {group.name}"
+        for child in group.iterdir():
+            if child.is_dir():
+                assert (child / "zarr.json").is_file(), f"half-written {child}"
+    return [group.name for group in groups]
+
+
+def test_staggered_pairs_of_converts_leave_only_whole_groups(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """3 of 4 pairs of converts started 4-12 s apart left half-written groups reported as
+    converted. Each pair now gives one writer and one refusal (or a rerun), and whole groups.
+    ``--convert-pairs 10`` runs ten pairs."""
+    pairs = int(request.config.getoption("--convert-pairs"))
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name in ("color3d_jpeg_baseline.dcm", "OBXXXX1A.dcm", "US1_J2KR.dcm", "gdcm-US-ALOKA-16.dcm"):
+        shutil.copy(package_file(name), folder / name)
+    shutil.copy(sample("synthetic-doppler.dcm"), folder / "doppler.dcm")
+    command = [sys.executable, "-m", "echolab.cli", "convert", str(folder)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    outcomes = []
+    for pair in range(pairs):
+        store = tmp_path / f"pair-{pair}.zarr"
+        first = subprocess.Popen([*command, str(store), "--workers", "1"], env=env, stderr=subprocess.PIPE, text=True)
+        import time
+
+        time.sleep(0.5 + 1.5 * (pair % 4))  # the second starts while the first scans, converts or finishes
+        second = subprocess.run([*command, str(store), "--workers", "1"], env=env, capture_output=True, text=True)
+        _, first_err = first.communicate(timeout=600)
+        assert first.returncode == 0, first_err[-2000:]
+        if second.returncode == 1:
+            assert "echolab: error: " in second.stderr and "another conversion is writing this archive" in second.stderr
+            assert second.stderr.count("\n") == 1, second.stderr  # one line, no traceback
+        else:
+            assert second.returncode == 0, second.stderr[-2000:]
+        outcomes.append(second.returncode)
+        assert len(_complete_groups(store)) == 5
+        rerun = subprocess.run([*command, str(store), "--workers", "1"], env=env, capture_output=True, text=True)
+        assert rerun.returncode == 0 and "0 converted, 5 already in" in rerun.stdout, rerun.stderr[-2000:]
+        assert sorted(p.name for p in store.parent.iterdir() if p.name.startswith(store.name)) == [store.name]
+        assert not (store / ".echolab-convert.lock").exists()
+    assert 1 in outcomes  # at least one pair overlapped
