@@ -152,6 +152,7 @@ def _convert(args: argparse.Namespace) -> int:
         keep_identifiers=args.keep_identifiers,
         dashboard_address=args.dashboard,
         pseudonym_key=None if args.pseudonymise is None else read_key(args.pseudonymise),
+        security=_scheduler_security(args),
     )
     for result in results:
         if result.status == "failed" or result.duplicate_of is not None:
@@ -171,6 +172,24 @@ def _convert(args: argparse.Namespace) -> int:
         sep=", ",
     )
     return 1 if failed else 0
+
+
+def _scheduler_security(args: argparse.Namespace) -> Any:
+    """The TLS files given for ``--scheduler`` as a ``distributed.Security``; None: Dask's configuration."""
+    files = (args.tls_ca_file, args.tls_cert, args.tls_key)
+    if not any(files):
+        return None
+    if args.scheduler is None:
+        raise UsageError("--tls-* options are for a remote --scheduler; the local cluster makes its own", None)
+    _require([f for f in files if f], "give the files of the scheduler's TLS CA, client certificate and key")
+    from dask.distributed import Security
+
+    return Security(
+        tls_ca_file=args.tls_ca_file,
+        tls_client_cert=args.tls_cert,
+        tls_client_key=args.tls_key,
+        require_encryption=True,
+    )
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -266,6 +285,8 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("paths", nargs="+", metavar="SRC... OUT.zarr")
     convert.add_argument("--workers", type=int, default=None, help="local Dask workers (default: CPUs)")
     convert.add_argument("--scheduler", metavar="ADDRESS", help="a running dask.distributed scheduler")
+    for option, what in (("ca-file", "CA certificate"), ("cert", "client certificate"), ("key", "client key")):
+        convert.add_argument(f"--tls-{option}", metavar="FILE", help=f"the --scheduler's TLS {what}")
     convert.add_argument("--keep-identifiers", action="store_true", help="copy identifying elements into attrs")
     convert.add_argument(
         "--pseudonymise",

@@ -50,14 +50,15 @@ import xarray as xr
 from .conventions import SOP_INSTANCE_UID
 from .datasets import file_datatree
 from .echofile import open as open_file
-from .errors import ArchiveBusyError, EcholabError
+from .errors import ArchiveBusyError, EcholabError, require
 from .inventory import find_files, scan
 from .reading.frame_source import decode_threads
 from .reading.problems import NO_IMAGE_RULES, Problem
 from .workers import check_script_guard
 
 if TYPE_CHECKING:
-    from dask.distributed import LocalCluster
+    from dask.distributed import LocalCluster, Security
+    from distributed.deploy.cluster import Cluster
 
 __all__ = [
     "ConvertResult",
@@ -362,13 +363,17 @@ def convert_file(
 
 
 def local_cluster(workers: int | None = None, *, dashboard_address: str | None = None) -> LocalCluster:
-    """Start a local Dask cluster as :func:`convert` uses it: quiet, and on free ports only.
+    """Start a local Dask cluster as :func:`convert` uses it: private, quiet, and on free ports only.
 
-    Worker processes with one thread each listen on 127.0.0.1; every port (scheduler, workers,
-    HTTP) is a free one the system picks, and nothing is printed on stderr (Dask's logs below
-    ERROR are silenced). Dask's scheduler always opens an HTTP server: without
-    ``dashboard_address`` it listens on a free loopback port and serves no page at all (no
-    dashboard, no status or metrics pages). Close the cluster after use (it is a context manager).
+    Worker processes with one thread each listen on 127.0.0.1, and every connection (client,
+    scheduler, workers) is TLS with a certificate made for this cluster alone
+    (:meth:`distributed.Security.temporary`): another program or user of the machine cannot join
+    it or run code in it without the cluster's ``security`` (a :class:`~dask.distributed.Client`
+    of the cluster object has it). Every port is a free one the system picks, and nothing is
+    printed on stderr (Dask's logs below ERROR are silenced). Dask's scheduler and workers always
+    open an HTTP server: without ``dashboard_address`` each listens on a free loopback port and
+    serves no page at all (no dashboard, no status, metrics or profiling pages). Close the
+    cluster after use (it is a context manager).
 
     Parameters
     ----------
@@ -376,32 +381,37 @@ def local_cluster(workers: int | None = None, *, dashboard_address: str | None =
         Worker processes (default: one per CPU).
     dashboard_address
         Where to serve Dask's dashboard and status pages, e.g. ``"127.0.0.1:8787"`` (the port
-        must be free); None serves none.
+        must be free; the pages are plain HTTP); None serves none.
+
+    Raises
+    ------
+    MissingDependencyError
+        When ``cryptography`` (which makes the certificates) is not installed.
     """
     import dask
-    from dask.distributed import LocalCluster
+    from dask.distributed import LocalCluster, Security
 
+    require("cryptography", extra="dask", purpose="a private (TLS) local Dask cluster")
+    options: dict[str, Any] = {
+        "n_workers": workers or os.cpu_count() or 1,
+        "threads_per_worker": 1,
+        "processes": True,
+        "host": "127.0.0.1",
+        "protocol": "tls://",
+        "security": Security.temporary(),
+        "silence_logs": logging.ERROR,
+    }
     if dashboard_address is not None:
-        return LocalCluster(
-            n_workers=workers or os.cpu_count() or 1,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=dashboard_address,
-            silence_logs=logging.ERROR,
-        )
+        return LocalCluster(dashboard_address=dashboard_address, **options)
     # no routes: the HTTP server Dask starts anyway serves nothing; the workers get the same
     # configuration (a Nanny passes its configuration on to its worker process)
     no_pages: dict[str, list[str]] = {"distributed.scheduler.http.routes": [], "distributed.worker.http.routes": []}
     with dask.config.set(no_pages):
         return LocalCluster(
-            n_workers=workers or os.cpu_count() or 1,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
             dashboard_address=None,  # no dashboard...
             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # ...and the HTTP server on a free port, not 8787
-            silence_logs=logging.ERROR,
+            worker_dashboard_address="127.0.0.1:0",
+            **options,
         )
 
 
@@ -420,12 +430,13 @@ def convert(
     store: str | os.PathLike[str],
     *,
     workers: int | None = None,
-    scheduler: str | None = None,
+    scheduler: str | Cluster | None = None,
     keep_identifiers: bool = False,
     progress: bool = True,
     on_result: Callable[[ConvertResult], Any] | None = None,
     dashboard_address: str | None = None,
     pseudonym_key: bytes | None = None,
+    security: Security | None = None,
 ) -> list[ConvertResult]:
     """Convert every DICOM file under ``sources`` into the Zarr archive ``store`` with Dask.
 
@@ -438,8 +449,13 @@ def convert(
     workers
         Worker processes of the local cluster (default: one per CPU); ignored with ``scheduler``.
     scheduler
-        Address of a running ``dask.distributed`` scheduler (``tcp://host:8786``); its workers
+        Address of a running ``dask.distributed`` scheduler (``tls://host:8786``), or a cluster
+        object (such as :func:`local_cluster`'s, which carries its own ``security``); its workers
         must see the same paths.
+    security
+        How to connect to ``scheduler`` (a :class:`distributed.Security` with its CA, client
+        certificate and key); default: Dask's configuration (``distributed.comm.tls``). The local
+        cluster makes its own (see :func:`local_cluster`).
     keep_identifiers
         Copy patient, operator and institution elements and the file name into the attrs.
     progress
@@ -489,6 +505,7 @@ def convert(
                 on_result=on_result,
                 dashboard_address=dashboard_address,
                 pseudonym_key=pseudonym_key,
+                security=security,
             )
     finally:
         if created:  # a run that wrote nothing (no file, no cluster) leaves no folder behind
@@ -501,12 +518,13 @@ def _convert_held(
     store: str,
     *,
     workers: int | None,
-    scheduler: str | None,
+    scheduler: str | Cluster | None,
     keep_identifiers: bool,
     progress: bool,
     on_result: Callable[[ConvertResult], Any] | None,
     dashboard_address: str | None,
     pseudonym_key: bytes | None,
+    security: Security | None,
 ) -> list[ConvertResult]:
     """:func:`convert` with the archive held by this process."""
     from dask.distributed import Client, as_completed
@@ -548,7 +566,7 @@ def _convert_held(
             cluster = stack.enter_context(local_cluster(workers, dashboard_address=dashboard_address))
             client = stack.enter_context(Client(cluster))
         else:
-            client = stack.enter_context(Client(scheduler))
+            client = stack.enter_context(Client(scheduler, security=security))
         _prepare_store(store)  # only now: a cluster that cannot start leaves nothing behind
         futures = client.map(
             convert_file,

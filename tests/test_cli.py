@@ -235,3 +235,13 @@ def test_a_write_that_fails_names_the_file_in_one_line(tmp_path: Path, capsys: p
     shutil.copy(sample("synthetic-mmode.dcm"), tmp_path / "clip.dcm")
     assert main(["scan", str(tmp_path), "--csv", "/dev/full"]) == 1
     assert _one_error_line(capsys.readouterr().err) == "echolab: error: /dev/full: No space left on device"
+
+
+def test_tls_files_are_for_a_remote_scheduler(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(sample("synthetic-mmode.dcm"), tmp_path / "clip.dcm")
+    (tmp_path / "ca.pem").write_text("")
+    assert main(["convert", str(tmp_path), str(tmp_path / "a.zarr"), "--tls-ca-file", str(tmp_path / "ca.pem")]) == 2
+    assert "--tls-* options are for a remote --scheduler" in _one_error_line(capsys.readouterr().err)
+    missing = ["--scheduler", "tls://127.0.0.1:1", "--tls-cert", str(tmp_path / "none.pem")]
+    assert main(["convert", str(tmp_path), str(tmp_path / "a.zarr"), *missing]) == 2
+    assert "none.pem: no such file or folder" in _one_error_line(capsys.readouterr().err)

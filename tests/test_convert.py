@@ -10,6 +10,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom
@@ -28,10 +29,11 @@ pytestmark = pytest.mark.slow  # every test here starts Dask processes
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
+def cluster() -> Iterator[Any]:
+    """The local cluster convert starts (TLS: passed as an object, which carries its security)."""
     pytest.importorskip("dask.distributed")
     with local_cluster(2) as local:
-        yield local.scheduler_address
+        yield local
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_convert_under_a_local_cluster(cluster: str, mixed: Path, tmp_path: Path) -> None:
+def test_convert_under_a_local_cluster(cluster: Any, mixed: Path, tmp_path: Path) -> None:
     store = tmp_path / "archive.zarr"
     seen = []
     results = convert([str(mixed)], store, scheduler=cluster, progress=False, on_result=seen.append)
@@ -73,7 +75,7 @@ def test_convert_under_a_local_cluster(cluster: str, mixed: Path, tmp_path: Path
     assert not Path(scratch_dir(store)).exists()
 
 
-def test_no_identifier_reaches_the_archive(cluster: str, mixed: Path, tmp_path: Path) -> None:
+def test_no_identifier_reaches_the_archive(cluster: Any, mixed: Path, tmp_path: Path) -> None:
     store = tmp_path / "private.zarr"
     convert([str(mixed)], store, scheduler=cluster, progress=False)
     metadata = "".join(p.read_text(errors="replace") for p in store.rglob("zarr.json"))
@@ -85,7 +87,7 @@ def test_no_identifier_reaches_the_archive(cluster: str, mixed: Path, tmp_path: 
     assert "Echo^Demo" in "".join(p.read_text() for p in kept.rglob("zarr.json"))
 
 
-def test_rerun_skips_converted_files(cluster: str, mixed: Path, tmp_path: Path) -> None:
+def test_rerun_skips_converted_files(cluster: Any, mixed: Path, tmp_path: Path) -> None:
     store = tmp_path / "resume.zarr"
     first = convert([str(mixed / "cine.dcm")], store, scheduler=cluster, progress=False)
     assert [r.status for r in first] == ["converted"]
@@ -122,7 +124,7 @@ def test_a_failed_write_leaves_no_half_group(
     assert list(Path(scratch_dir(store)).iterdir()) == []
 
 
-def test_duplicate_uids_keep_the_first_file_in_path_order(cluster: str, tmp_path: Path) -> None:
+def test_duplicate_uids_keep_the_first_file_in_path_order(cluster: Any, tmp_path: Path) -> None:
     folder = tmp_path / "dups"
     folder.mkdir()
     shutil.copy(package_file("OBXXXX1A.dcm"), folder / "a.dcm")
@@ -164,7 +166,7 @@ def test_a_local_cluster_needs_no_fixed_port_and_prints_nothing(
     assert captured.err == "" and captured.out == ""
 
 
-def test_a_cine_cut_short_converts_its_whole_frames_and_says_so(cluster: str, tmp_path: Path) -> None:
+def test_a_cine_cut_short_converts_its_whole_frames_and_says_so(cluster: Any, tmp_path: Path) -> None:
     """`head -c 400000 godicom__I_000031.dcm` (64 frames promised, the cut inside frame 10) and a
     package cine cut in half: the archive holds the whole frames and its attrs say how many."""
     folder = tmp_path / "cut"
@@ -262,7 +264,7 @@ def test_a_plain_script_works_or_stops_at_once(tmp_path: Path, call: str, guarde
     assert list(out.iterdir()) == []  # no zarr.json, no scratch folder
 
 
-def test_a_copy_without_an_image_does_not_claim_its_group(cluster: str, tmp_path: Path) -> None:
+def test_a_copy_without_an_image_does_not_claim_its_group(cluster: Any, tmp_path: Path) -> None:
     """A header-only copy first in path order fails from its headers; the whole copy with the same
     SOP Instance UID is converted instead of being skipped as its duplicate."""
     folder = tmp_path / "copies"
@@ -433,3 +435,23 @@ def test_staggered_pairs_of_converts_leave_only_whole_groups(tmp_path: Path, req
         assert sorted(p.name for p in store.parent.iterdir() if p.name.startswith(store.name)) == [store.name]
         assert not (store / ".echolab-convert.lock").exists()
     assert 1 in outcomes  # at least one pair overlapped
+
+
+# --- a private local cluster (issue 19) -----------------------------------------------------------------
+
+
+def test_the_local_cluster_refuses_clients_without_its_certificates(cluster: Any, tmp_path: Path) -> None:
+    """A client connected to the convert's scheduler without credentials and ran code in it:
+    the local cluster speaks TLS only, with certificates made for it alone."""
+    from dask.distributed import Client
+
+    address = cluster.scheduler_address
+    assert address.startswith("tls://127.0.0.1:")
+    for attempt in (address, address.replace("tls://", "tcp://")):
+        with pytest.raises((OSError, TimeoutError, TypeError, ValueError)):
+            with Client(attempt, timeout=3) as intruder:  # no security: no TLS, or no certificate
+                intruder.submit(os.getpid).result(timeout=3)
+    with Client(cluster) as owner:  # the cluster object carries its security
+        assert owner.submit(sum, [1, 2]).result(timeout=30) == 3
+    results = convert([sample("synthetic-mmode.dcm")], tmp_path / "tls.zarr", scheduler=cluster, progress=False)
+    assert [r.status for r in results] == ["converted"]
