@@ -228,21 +228,21 @@ def _browse(args: argparse.Namespace) -> int:
     if args.folder is not None and not os.path.isdir(args.folder):
         raise UsageError("no such folder; give a folder of DICOM files (or none, for the sample files)", args.folder)
     port = args.port or free_port()
-    url = f"http://127.0.0.1:{port}/"
-    process = start(args.folder, port)
+    server = start(args.folder, port)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops Voila too, like Ctrl-C
     try:
-        wait_until_up(url, process)
-        print(f"echolab browser for {args.folder or 'the sample files'}: {url}  (Ctrl-C stops it)", flush=True)
+        wait_until_up(server.url, server.process)
+        where = printable(args.folder or "the sample files")
+        print(f"echolab browser for {where}: {server.url}  (Ctrl-C stops it)", flush=True)
         if not args.no_browser:
             import webbrowser
 
-            webbrowser.open(url)
-        return process.wait()
+            webbrowser.open(server.url)
+        return server.process.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        stop(process)
+        stop(server)
         signal.signal(signal.SIGTERM, previous)
 
 
