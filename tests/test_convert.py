@@ -443,14 +443,22 @@ def test_staggered_pairs_of_converts_leave_only_whole_groups(tmp_path: Path, req
 def test_the_local_cluster_refuses_clients_without_its_certificates(cluster: Any, tmp_path: Path) -> None:
     """A client connected to the convert's scheduler without credentials and ran code in it:
     the local cluster speaks TLS only, with certificates made for it alone."""
+    import copy
+
+    import dask
     from dask.distributed import Client
 
     address = cluster.scheduler_address
     assert address.startswith("tls://127.0.0.1:")
-    for attempt in (address, address.replace("tls://", "tcp://")):
-        with pytest.raises((OSError, TimeoutError, TypeError, ValueError)):
-            with Client(attempt, timeout=3) as intruder:  # no security: no TLS, or no certificate
-                intruder.submit(os.getpid).result(timeout=3)
+    saved = copy.deepcopy(dask.config.config)  # a client that fails to start leaves its settings behind
+    try:
+        for attempt in (address, address.replace("tls://", "tcp://")):
+            with pytest.raises((OSError, TimeoutError, TypeError, ValueError)):
+                with Client(attempt, timeout=3) as intruder:  # no security: no TLS, or no certificate
+                    intruder.submit(os.getpid).result(timeout=3)
+    finally:
+        dask.config.config.clear()
+        dask.config.config.update(saved)
     with Client(cluster) as owner:  # the cluster object carries its security
         assert owner.submit(sum, [1, 2]).result(timeout=30) == 3
     results = convert([sample("synthetic-mmode.dcm")], tmp_path / "tls.zarr", scheduler=cluster, progress=False)
