@@ -171,6 +171,10 @@ def test_identical_region_items_are_listed_once(tmp_path: Path) -> None:
         warnings.simplefilter("ignore", echolab.EcholabWarning)
         tree = xr.open_datatree(path, engine="echolab")
     assert sorted(tree.children) == ["image", "region_0"]
+    from echolab.checks import check_file
+
+    findings = [(str(f.rule), str(f.severity)) for f in check_file(path, pixels=False)]
+    assert ("duplicate-region", "warning") in findings and ("region-unusable", "error") not in findings
 
 
 def test_zarr_chunks_hold_about_32_mib_whatever_the_frame_size(tmp_path: Path) -> None:

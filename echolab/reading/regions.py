@@ -203,6 +203,9 @@ class Region:
         (see :mod:`echolab.corrections`); empty when the axes are the header's.
     original
         The region as the header describes it, when ``corrections`` changed it; else None.
+    duplicate_of
+        For an item identical to an earlier one: that item's index (this one is unusable, the
+        region is listed once); else None.
     """
 
     index: int
@@ -217,6 +220,7 @@ class Region:
     notes: tuple[tuple[RegionNote, str], ...] = field(default=())
     corrections: tuple[tuple[Rule, str], ...] = field(default=())
     original: Region | None = field(default=None, repr=False)
+    duplicate_of: int | None = None
 
     @property
     def spatial_format(self) -> SpatialFormat | None:
@@ -318,7 +322,11 @@ def parse_regions(dataset: Dataset, rows: int, columns: int, source: str | None)
         if key is not None and key in first_of:
             first = first_of[key]
             problem = f"identical to region {first} (the same (0018,6011) item written again); use region {first}"
-            regions.append(Region(index, None, None, RegionFlags(0), None, None, None, None, problems=(problem,)))
+            regions.append(
+                Region(
+                    index, None, None, RegionFlags(0), None, None, None, None, problems=(problem,), duplicate_of=first
+                )
+            )
             copies.append(f"item {index} repeats item {first}")
             continue
         if key is not None:
