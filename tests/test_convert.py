@@ -434,6 +434,7 @@ def test_staggered_pairs_of_converts_leave_only_whole_groups(tmp_path: Path, req
         assert rerun.returncode == 0 and "0 converted, 5 already in" in rerun.stdout, rerun.stderr[-2000:]
         assert sorted(p.name for p in store.parent.iterdir() if p.name.startswith(store.name)) == [store.name]
         assert not (store / ".echolab-convert.lock").exists()
+    print(f"\n{pairs} pairs: {outcomes.count(1)} second converts refused while the first wrote, the rest ran after")
     assert 1 in outcomes  # at least one pair overlapped
 
 
