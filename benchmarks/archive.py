@@ -107,7 +107,7 @@ def timed_convert(folder: Path, workers: int, store: Path) -> tuple[float, int]:
         with Client(cluster) as client:
             client.run(lambda: __import__("echolab.convert"))  # imports done before timing
             start = time.perf_counter()
-            results = convert([str(folder)], store, scheduler=cluster.scheduler_address, progress=False)
+            results = convert([str(folder)], store, scheduler=cluster, progress=False)
             elapsed = time.perf_counter() - start
     converted = sum(r.status == "converted" for r in results)
     failed = [r for r in results if r.status == "failed"]

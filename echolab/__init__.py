@@ -9,6 +9,7 @@ distances, times, velocities), :mod:`echolab.doppler`, :mod:`echolab.mmode`, :mo
 from .codes import DataType, PhysicalUnits, RegionKind, SpatialFormat
 from .echofile import EchoFile, open
 from .errors import (
+    ArchiveBusyError,
     CalibrationWarning,
     EcholabError,
     EcholabWarning,
@@ -22,11 +23,13 @@ from .errors import (
     RegionClippedWarning,
     RegionError,
     RegionIndexError,
+    RegionWarning,
     TimingWarning,
     UncalibratedAxisWarning,
     UnguardedScriptError,
 )
 from .geometry import Sector
+from .limits import Limits, limits, set_limits
 from .reading.regions import Axis, Region
 
 __version__ = "0.1.0"
@@ -51,11 +54,16 @@ __all__ = [
     "GeometryError",
     "Sector",
     "UnguardedScriptError",
+    "ArchiveBusyError",
     "EcholabWarning",
     "RegionClippedWarning",
     "UncalibratedAxisWarning",
     "TimingWarning",
     "PixelDataWarning",
     "CalibrationWarning",
+    "RegionWarning",
+    "Limits",
+    "limits",
+    "set_limits",
     "__version__",
 ]

@@ -11,7 +11,7 @@ array can be written to netCDF or Zarr as it is.
 
 from __future__ import annotations
 
-import os
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -39,7 +39,6 @@ from .conventions import (
     SCALING_PROTECTION,
     SCROLLING,
     SOP_INSTANCE_UID,
-    SOURCE_FILE,
     SPATIAL_FORMAT,
     SPATIAL_FORMAT_CODE,
     TIMING_SOURCE,
@@ -48,6 +47,7 @@ from .conventions import (
     netcdf_safe_attrs,
     region_long_name,
     time_attrs,
+    with_source,
 )
 from .reading.frame_source import PixelSource
 from .reading.regions import Axis, Region
@@ -102,12 +102,13 @@ class FrameArray(BackendArray):
         if not frames or not rows or not columns:
             data = np.empty((len(frames), len(rows), len(columns)) + self.shape[3:], self.dtype)
         else:
-            distinct = sorted(set(frames))  # each frame decoded once, however often it is asked for
+            # each frame decoded once, however often it is asked for (a slice asks for each once)
+            distinct: Sequence[int] = frames if _ascending(frames) else sorted(set(frames))
             row_lo, row_hi = min(rows), max(rows)
             col_lo, col_hi = min(columns), max(columns)
             data = self.pixels.read(distinct, slice(y0 + row_lo, y0 + row_hi + 1), slice(x0 + col_lo, x0 + col_hi + 1))
-            if distinct != frames:
-                data = np.take(data, np.searchsorted(distinct, frames), axis=0)
+            if distinct is not frames:
+                data = np.take(data, np.searchsorted(np.asarray(distinct), np.asarray(frames)), axis=0)
             data = _subselect(data, rows, row_lo, 1)
             data = _subselect(data, columns, col_lo, 2)
             if self.keep is not None:
@@ -117,15 +118,26 @@ class FrameArray(BackendArray):
         return data[result_key + tuple(key[3:])]
 
 
-def _positions(key: int | np.integer | slice | np.ndarray, size: int) -> list[int]:
-    """The non-negative positions an outer-indexing key selects along an axis of ``size``."""
+def _positions(key: int | np.integer | slice | np.ndarray, size: int) -> Sequence[int]:
+    """The non-negative positions an outer-indexing key selects along an axis of ``size`` (a
+    ``range`` for a slice: ten million frames take no memory)."""
     if isinstance(key, slice):
-        return list(range(size)[key])
+        return range(size)[key]
     indices = np.atleast_1d(np.asarray(key, dtype=np.int64))
     return [int(i) for i in np.where(indices < 0, indices + size, indices)]
 
 
-def _subselect(data: np.ndarray, positions: list[int], low: int, axis: int) -> np.ndarray:
+def _ascending(positions: Sequence[int]) -> bool:
+    """True when ``positions`` is strictly increasing (every frame once, in order)."""
+    if isinstance(positions, range):
+        return positions.step > 0
+    return all(a < b for a, b in zip(positions, positions[1:], strict=False))
+
+
+def _subselect(data: np.ndarray, positions: Sequence[int], low: int, axis: int) -> np.ndarray:
+    if isinstance(positions, range) and positions.step == 1:
+        first = positions.start - low
+        return data[(slice(None),) * axis + (slice(first, first + len(positions)),)]
     relative = [p - low for p in positions]
     if relative == list(range(relative[0], relative[0] + len(relative))):
         return data[(slice(None),) * axis + (slice(relative[0], relative[0] + len(relative)),)]
@@ -138,7 +150,9 @@ def cached(array: xr.DataArray) -> xr.DataArray:
     data = array.variable._data
     protected = indexing.MemoryCachedArray(indexing.CopyOnWriteArray(data))
     variable = xr.Variable(array.dims, protected, attrs=array.attrs, encoding=array.encoding)
-    return xr.DataArray(variable, coords=array.coords, name=array.name)
+    result = xr.DataArray(variable, coords=array.coords, name=array.name)
+    result.encoding = dict(array.encoding)  # the constructor drops it
+    return result
 
 
 def _time_coords(timing: FrameTiming, frames: int) -> dict[str, Any]:
@@ -213,7 +227,7 @@ def region_dataarray(
     if region.flags.scrolling.name.startswith("SWEEPING"):
         attrs[COMMENT] = "sweeping region: its time axis wraps inside the region and is not monotonic"
     variable = xr.Variable(dims, indexing.LazilyIndexedArray(array), attrs=netcdf_safe_attrs(attrs))
-    return xr.DataArray(variable, coords=coords, name=f"region_{region.index}")
+    return with_source(xr.DataArray(variable, coords=coords, name=f"region_{region.index}"), pixels.source)
 
 
 def image_dataarray(
@@ -240,7 +254,7 @@ def image_dataarray(
     if keep is not None:
         attrs[COMMENT] = "pixels outside the (0018,6011) region boxes are blanked (0): burned-in text removed"
     variable = xr.Variable(dims, indexing.LazilyIndexedArray(array), attrs=netcdf_safe_attrs(attrs))
-    return xr.DataArray(variable, coords=coords, name="image")
+    return with_source(xr.DataArray(variable, coords=coords, name="image"), pixels.source)
 
 
 def file_attrs(
@@ -251,10 +265,11 @@ def file_attrs(
     transfer_syntax_uid: str,
     photometric_interpretation: str | None,
 ) -> dict[str, Any]:
-    """Attrs every array of one file carries (no patient or institution identifiers)."""
+    """Attrs every array of one file carries: no patient or institution identifiers, and not the
+    file name (``source`` is kept in memory only, in each array's ``encoding``: see
+    :func:`~echolab.conventions.source_of`)."""
     return {
         SOP_INSTANCE_UID: sop_instance_uid,
-        SOURCE_FILE: os.path.basename(source) if source else None,
         TIMING_SOURCE: timing.source.value,
         TRANSFER_SYNTAX_UID: transfer_syntax_uid,
         PHOTOMETRIC_INTERPRETATION: photometric_interpretation,

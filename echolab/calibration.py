@@ -21,7 +21,7 @@ from .conventions import (
     REGION_LOCATION,
     REGION_LOCATION_CLIPPED,
     SOP_INSTANCE_UID,
-    SOURCE_FILE,
+    source_of,
 )
 from .errors import EcholabError, MeasurementError
 from .reading.regions import Axis, Region, axes_from_attrs
@@ -93,7 +93,7 @@ def region_calibration(region: RegionLike) -> RegionCalibration:
         )
     if isinstance(region, xr.DataArray):
         attrs = region.attrs
-        source = attrs.get(SOURCE_FILE)
+        source = source_of(region)
         try:
             x_axis, y_axis = axes_from_attrs(attrs, source)
         except EcholabError as exc:  # RegionError for arrays without a region calibration

@@ -7,7 +7,7 @@ Header rules read only what :func:`echolab.open` parsed; pixel rules decode one 
 calibration panel shows (:func:`region_rows`, :func:`timing_rows`) come from the same place.
 
 Rules: ``region-overhang``, ``region-unusable``, ``uncalibrated-axis``, ``doppler-scale-flag``,
-``doppler-sign``, ``depth-origin``, ``timing-disagreement``, ``timing-missing``,
+``duplicate-region``, ``doppler-sign``, ``depth-origin``, ``timing-disagreement``, ``timing-missing``,
 ``heart-rate-disagreement``, ``truncated-pixel-data``, ``missing-frames``, ``no-pixel-data``,
 ``no-decoder``, ``unreadable-pixel-data``, ``burned-in-annotation``, ``no-regions`` and
 ``unreadable-file``.
@@ -120,6 +120,14 @@ def header_findings(f: EchoFile, file: str | None = None) -> list[Finding]:
 
 def _region_findings(region: Region, add: Any) -> None:
     where = f"region {region.index} ({region.kind.value})"
+    if region.duplicate_of is not None:
+        add(
+            Rule.DUPLICATE_REGION,
+            Severity.WARNING,
+            f"region {region.index}: the (0018,6011) item repeats item {region.duplicate_of}; it is listed once "
+            f"(use region {region.duplicate_of})",
+        )
+        return
     if not region.usable:
         add(Rule.REGION_UNUSABLE, Severity.ERROR, f"{where} is unusable: " + "; ".join(region.problems))
         return

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 import traceback
@@ -44,7 +45,7 @@ from typing import Any
 from . import __version__
 from .errors import EcholabError
 
-__all__ = ["main", "format_table", "UsageError"]
+__all__ = ["main", "format_table", "printable", "UsageError"]
 
 #: What ``scan`` and ``convert`` take, said in their errors.
 _SOURCES = "give folders or DICOM files"
@@ -55,12 +56,25 @@ class UsageError(EcholabError):
     ``echolab`` exits with status 2."""
 
 
+#: Characters a terminal acts on instead of showing (escape sequences, bidirectional overrides).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    """``text`` safe to print on a terminal: control characters from file headers and names
+    (an ESC starting an escape sequence, a bidirectional override) are shown escaped, as
+    ``\\x1b``, instead of acting on the terminal."""
+    return _CONTROL.sub(lambda match: repr(match.group())[1:-1], str(text))
+
+
 def format_table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """Rows as a plain-text table with aligned columns (None shown as ``-``)."""
+    """Rows as a plain-text table with aligned columns (None shown as ``-``; control characters
+    escaped, see :func:`printable`)."""
     if not rows:
         return "(none)"
-    names = list(columns) if columns is not None else list(rows[0])
-    cells = [[("-" if row.get(n) is None else str(row.get(n))) for n in names] for row in rows]
+    names = [printable(n) for n in (list(columns) if columns is not None else list(rows[0]))]
+    keys = list(columns) if columns is not None else list(rows[0])
+    cells = [[("-" if row.get(k) is None else printable(row.get(k)).replace("\n", " ")) for k in keys] for row in rows]
     widths = [max(len(n), *(len(c[i]) for c in cells)) for i, n in enumerate(names)]
     lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True))]
     lines.append("  ".join("-" * w for w in widths))
@@ -96,11 +110,11 @@ def _info(args: argparse.Namespace) -> int:
     columns = ["index", "kind", "data type", "box (x0, y0, x1, y1)", "x axis", "y axis", "scrolling", "notes"]
     print(format_table(f.region_table(), columns) if f.regions else "no (0018,6011) Sequence of Ultrasound Regions")
     for note in f.timing.notes:
-        print(f"timing: {note}")
+        print(printable(f"timing: {note}"))
     for problem in f.problems:
-        print(f"problem: {problem}")
+        print(printable(f"problem: {problem}"))
     for warning in opened.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(printable(f"warning: {warning}"), file=sys.stderr)
     return 0
 
 
@@ -108,7 +122,7 @@ def _scan(args: argparse.Namespace) -> int:
     from .inventory import scan, write_csv
 
     _require(args.paths, f"{_SOURCES} to scan")
-    rows = list(scan(args.paths, workers=args.workers))
+    rows = list(scan(args.paths, workers=args.workers, absolute_paths=args.absolute_paths))
     if args.csv:
         write_csv(rows, args.csv)
         print(f"{len(rows)} file(s) written to {args.csv}")
@@ -117,7 +131,7 @@ def _scan(args: argparse.Namespace) -> int:
     print(format_table(table, columns))
     details = [f"{r.path}: {problem}" for r in rows for problem in r.problems]
     if details:
-        print("\n" + "\n".join(details))
+        print("\n" + "\n".join(printable(line) for line in details))
     failed = sum(1 for r in rows if r.error)
     with_problems = sum(1 for r in rows if r.problems)
     print(f"\n{len(rows)} DICOM file(s), {failed} unreadable, {with_problems} with problems")
@@ -125,7 +139,7 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from .convert import convert
+    from .convert import convert, read_key
 
     sources, store = args.paths[:-1], args.paths[-1]
     if not sources:
@@ -140,12 +154,14 @@ def _convert(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         keep_identifiers=args.keep_identifiers,
         dashboard_address=args.dashboard,
+        pseudonym_key=None if args.pseudonymise is None else read_key(args.pseudonymise),
+        security=_scheduler_security(args),
     )
     for result in results:
         if result.status == "failed" or result.duplicate_of is not None:
-            print(f"{result.status}: {result.path}: {result.reason}", file=sys.stderr)
+            print(printable(f"{result.status}: {result.path}: {result.reason}"), file=sys.stderr)
         for problem in result.problems:
-            print(f"problem: {result.path}: {problem}", file=sys.stderr)
+            print(printable(f"problem: {result.path}: {problem}"), file=sys.stderr)
     converted = [r for r in results if r.status == "converted"]
     with_problems = sum(1 for r in converted if r.problems)
     in_archive = sum(1 for r in results if r.status == "skipped" and r.duplicate_of is None)
@@ -222,6 +238,24 @@ def _clips(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _scheduler_security(args: argparse.Namespace) -> Any:
+    """The TLS files given for ``--scheduler`` as a ``distributed.Security``; None: Dask's configuration."""
+    files = (args.tls_ca_file, args.tls_cert, args.tls_key)
+    if not any(files):
+        return None
+    if args.scheduler is None:
+        raise UsageError("--tls-* options are for a remote --scheduler; the local cluster makes its own", None)
+    _require([f for f in files if f], "give the files of the scheduler's TLS CA, client certificate and key")
+    from dask.distributed import Security
+
+    return Security(
+        tls_ca_file=args.tls_ca_file,
+        tls_client_cert=args.tls_cert,
+        tls_client_key=args.tls_key,
+        require_encryption=True,
+    )
+
+
 def _check(args: argparse.Namespace) -> int:
     import csv
     import json
@@ -241,7 +275,7 @@ def _check(args: argparse.Namespace) -> int:
             writer.writeheader()
             writer.writerows(rows)
     for row in rows:
-        print(f"{row['file']}: {row['severity']}: {row['rule']}: {row['message']}")
+        print(printable(f"{row['file']}: {row['severity']}: {row['rule']}: {row['message']}"))
     errors = sum(1 for finding in findings if finding.severity is Severity.ERROR)
     files = len({finding.file for finding in findings})
     print(f"{len(findings)} finding(s) in {files} file(s), {errors} error(s)")
@@ -296,21 +330,21 @@ def _browse(args: argparse.Namespace) -> int:
     if args.folder is not None and not os.path.isdir(args.folder):
         raise UsageError("no such folder; give a folder of DICOM files (or none, for the sample files)", args.folder)
     port = args.port or free_port()
-    url = f"http://127.0.0.1:{port}/"
-    process = start(args.folder, port)
+    server = start(args.folder, port)
     previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops Voila too, like Ctrl-C
     try:
-        wait_until_up(url, process)
-        print(f"echolab browser for {args.folder or 'the sample files'}: {url}  (Ctrl-C stops it)", flush=True)
+        wait_until_up(server.url, server.process)
+        where = printable(args.folder or "the sample files")
+        print(f"echolab browser for {where}: {server.url}  (Ctrl-C stops it)", flush=True)
         if not args.no_browser:
             import webbrowser
 
-            webbrowser.open(url)
-        return process.wait()
+            webbrowser.open(server.url)
+        return server.process.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        stop(process)
+        stop(server)
         signal.signal(signal.SIGTERM, previous)
 
 
@@ -336,6 +370,9 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("paths", nargs="+", metavar="DIR")
     scan.add_argument("--csv", metavar="OUT", help="also write the inventory as CSV")
     scan.add_argument("--workers", type=int, default=None, help="processes reading headers (default: CPUs)")
+    scan.add_argument(
+        "--absolute-paths", action="store_true", help="absolute paths (default: relative to the folder scanned)"
+    )
     scan.set_defaults(run=_scan)
 
     check = add_command("check", "findings of every DICOM file: calibration, timing, pixel data, quirks")
@@ -350,7 +387,14 @@ def _parser() -> argparse.ArgumentParser:
     convert.add_argument("paths", nargs="+", metavar="SRC... OUT.zarr")
     convert.add_argument("--workers", type=int, default=None, help="local Dask workers (default: CPUs)")
     convert.add_argument("--scheduler", metavar="ADDRESS", help="a running dask.distributed scheduler")
+    for option, what in (("ca-file", "CA certificate"), ("cert", "client certificate"), ("key", "client key")):
+        convert.add_argument(f"--tls-{option}", metavar="FILE", help=f"the --scheduler's TLS {what}")
     convert.add_argument("--keep-identifiers", action="store_true", help="copy identifying elements into attrs")
+    convert.add_argument(
+        "--pseudonymise",
+        metavar="KEYFILE",
+        help="name groups by a keyed hash of the SOP Instance UID (the key is kept in KEYFILE, created if missing)",
+    )
     convert.add_argument(
         "--dashboard", metavar="HOST:PORT", help="serve the local cluster's Dask dashboard there (default: none)"
     )
@@ -397,9 +441,11 @@ def _error_line(exc: Exception) -> str:
         text = str(exc)
     elif isinstance(exc, OSError) and exc.filename is not None:
         text = f"{exc.filename}: {exc.strerror or exc}"
+    elif isinstance(exc, OSError) and exc.strerror:  # a write that failed (disk full, read-only medium)
+        text = exc.strerror
     else:
         text = f"unexpected {type(exc).__name__}: {exc} (--debug shows the traceback)"
-    return "echolab: error: " + " ".join(line.strip() for line in text.splitlines() if line.strip())
+    return "echolab: error: " + printable(" ".join(line.strip() for line in text.splitlines() if line.strip()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -327,6 +327,7 @@ class Rule(_Named):
     REGION_UNUSABLE = "region-unusable"
     UNCALIBRATED_AXIS = "uncalibrated-axis"
     DOPPLER_SCALE_FLAG = "doppler-scale-flag"
+    DUPLICATE_REGION = "duplicate-region"
     # what the screen shows against what the header says
     DOPPLER_SIGN = "doppler-sign"
     DEPTH_ORIGIN = "depth-origin"

@@ -12,11 +12,13 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from .codes import PhysicalUnits, RegionKind
+
+_T = TypeVar("_T")
 
 __all__ = [
     "UNITS",
@@ -24,6 +26,9 @@ __all__ = [
     "COMMENT",
     "SOP_INSTANCE_UID",
     "SOURCE_FILE",
+    "SOURCE_ENCODING",
+    "source_of",
+    "with_source",
     "TIMING_SOURCE",
     "TRANSFER_SYNTAX_UID",
     "PHOTOMETRIC_INTERPRETATION",
@@ -98,10 +103,14 @@ LONG_NAME = "long_name"
 STANDARD_NAME = "standard_name"
 COMMENT = "comment"
 
-#: Attrs every array of a file carries: (0008,0018), the file name (identifying: dropped from
-#: exports unless asked), where frame times come from, (0002,0010) and (0028,0004).
+#: Attrs every array of a file carries: (0008,0018), where frame times come from, (0002,0010)
+#: and (0028,0004). The file name is identifying (folder and file names carry patient names):
+#: it is an attr (:data:`SOURCE_FILE`) only where identifiers are asked for; arrays keep the path
+#: in memory, in their ``encoding`` (:data:`SOURCE_ENCODING`, as xarray's own backends do), which
+#: messages name and ``to_netcdf`` / ``to_zarr`` never write.
 SOP_INSTANCE_UID = "sop_instance_uid"
 SOURCE_FILE = "source_file"
+SOURCE_ENCODING = "source"
 TIMING_SOURCE = "timing_source"
 TRANSFER_SYNTAX_UID = "transfer_syntax_uid"
 PHOTOMETRIC_INTERPRETATION = "photometric_interpretation"
@@ -139,6 +148,24 @@ PHYSICAL_UNITS_DIRECTION = "physical_units_{axis}_direction"
 PHYSICAL_DELTA = "physical_delta_{axis}"
 REFERENCE_PIXEL = "reference_pixel_{axis}0"
 REFERENCE_PIXEL_PHYSICAL_VALUE = "reference_pixel_physical_value_{axis}"
+
+
+def source_of(array: Any) -> str | None:
+    """The file an array (or anything with ``encoding`` / ``attrs``) came from, for messages: its
+    in-memory ``encoding["source"]``, else a kept :data:`SOURCE_FILE` attr; None when unknown."""
+    encoding = getattr(array, "encoding", None)
+    source = encoding.get(SOURCE_ENCODING) if isinstance(encoding, Mapping) else None
+    if source is None:
+        attrs = getattr(array, "attrs", None)
+        source = attrs.get(SOURCE_FILE) if isinstance(attrs, Mapping) else None
+    return str(source) if source is not None else None
+
+
+def with_source(array: _T, source: str | None) -> _T:
+    """``array`` with ``source`` in its in-memory ``encoding`` (never an attr: see :data:`SOURCE_ENCODING`)."""
+    if source is not None:
+        array.encoding[SOURCE_ENCODING] = source  # type: ignore[attr-defined]
+    return array
 
 
 def axis_key(template: str, axis: str) -> str:

@@ -98,8 +98,8 @@ def _group_dataset(f: EchoFile, group: str, keep_identifiers: bool, cache: bool)
         array = f.image(cache=cache, blank_outside_regions=not keep_identifiers)
     else:
         array = f.region(int(group.removeprefix("region_")), cache=cache)
-    if not keep_identifiers:
-        array.attrs.pop("source_file", None)
+    if keep_identifiers:
+        array.attrs[SOURCE_FILE] = os.path.basename(f.source) if f.source else None
     return array.to_dataset(promote_attrs=False)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from .conventions import SOURCE_FILE
+from .conventions import source_of
 from .errors import MeasurementError
 
 __all__ = ["frame_of", "grey_and_chroma", "otsu_threshold", "hue"]
@@ -30,7 +30,7 @@ def frame_of(region: xr.DataArray, frame: int | None = None) -> xr.DataArray:
     if not -frames <= index < frames:
         raise MeasurementError(
             f"frame {frame} does not exist; the region has {frames} frame(s) (0..{frames - 1})",
-            region.attrs.get(SOURCE_FILE),
+            source_of(region),
         )
     return region.isel(time=index).load()
 

@@ -24,7 +24,15 @@ from scipy.ndimage import label, median_filter
 
 from .calibration import region_calibration
 from .codes import PhysicalUnits, RegionKind
-from .conventions import DOPPLER_POSITIVE_DIRECTION, LONG_NAME, REGION_INDEX, SOP_INSTANCE_UID, SOURCE_FILE, UNITS
+from .conventions import (
+    DOPPLER_POSITIVE_DIRECTION,
+    LONG_NAME,
+    REGION_INDEX,
+    SOP_INSTANCE_UID,
+    UNITS,
+    source_of,
+    with_source,
+)
 from .display import frame_of, grey_and_chroma, otsu_threshold
 from .errors import MeasurementError
 from .measure import Measurement
@@ -117,7 +125,6 @@ def envelope(
         UNITS: y_axis.unit,
         LONG_NAME: f"peak {y_axis.long_name} envelope",
         REGION_INDEX: cal.index,
-        SOURCE_FILE: source,
         SOP_INSTANCE_UID: cal.sop_instance_uid,
         "threshold": level,
         "max_gap": gap,
@@ -126,13 +133,14 @@ def envelope(
     coords = {"direction": list(DIRECTIONS), "x": picture["x"]}
     if "column" in picture.coords:
         coords["column"] = picture["column"]
-    return xr.DataArray(
+    envelope = xr.DataArray(
         result,
         dims=("direction", "x"),
         coords=coords,
         name="envelope",
         attrs={k: v for k, v in attrs.items() if v is not None},
     )
+    return with_source(envelope, source)
 
 
 def mask_area_fraction(size: int) -> int:
@@ -181,7 +189,7 @@ def _window(envelope: xr.DataArray, direction: Direction, start: float | None, s
     if not inside.any():
         raise MeasurementError(
             f"the window {low:.4g}..{high:.4g} s holds no column of the strip ({x.min():.4g}..{x.max():.4g} s)",
-            envelope.attrs.get(SOURCE_FILE),
+            source_of(envelope),
         )
     return trace.isel(x=np.flatnonzero(inside))
 
@@ -222,7 +230,7 @@ def velocity_time_integral(
     if envelope.attrs.get(UNITS) != "cm/s":
         raise MeasurementError(
             f"a velocity-time integral needs velocities in cm/s, not {envelope.attrs.get(UNITS)!r}",
-            envelope.attrs.get(SOURCE_FILE),
+            source_of(envelope),
         )
     trace = _window(envelope, direction, start, stop)
     x = trace["x"].values

@@ -26,6 +26,7 @@ __all__ = [
     "TimingWarning",
     "PixelDataWarning",
     "CalibrationWarning",
+    "RegionWarning",
     "MeasurementError",
     "MissingDependencyError",
     "missing_dependency",
@@ -34,6 +35,7 @@ __all__ = [
     "warn",
     "UnguardedScriptError",
     "DeidentificationError",
+    "ArchiveBusyError",
 ]
 
 
@@ -138,6 +140,11 @@ class DeidentificationError(EcholabError):
     that fails its verification); :mod:`echolab.deid` reports it and skips the file."""
 
 
+class ArchiveBusyError(EcholabError):
+    """Another conversion is writing the archive: one writer at a time (see
+    :func:`echolab.convert.archive_lock`); the message names the writer holding it."""
+
+
 class EcholabWarning(_AboutAFile, UserWarning):
     """Base class of every warning echolab emits for recoverable oddities.
 
@@ -179,3 +186,8 @@ class PixelDataWarning(EcholabWarning):
 
 class CalibrationWarning(EcholabWarning):
     """A region's calibration elements contradict each other; echolab says which one it follows."""
+
+
+class RegionWarning(EcholabWarning):
+    """(0018,6011) Sequence of Ultrasound Regions holds more items than echolab reads (see
+    :mod:`echolab.limits`) or the same item more than once."""

@@ -51,7 +51,7 @@ import numpy as np
 import xarray as xr
 
 from .codes import RegionKind
-from .conventions import LONG_NAME, PIXEL_UNITS, REGION_INDEX, REGION_KIND, SOURCE_FILE, UNITS
+from .conventions import LONG_NAME, PIXEL_UNITS, REGION_INDEX, REGION_KIND, UNITS, source_of
 from .errors import GeometryError
 
 __all__ = ["Sector", "estimate_sector", "to_polar"]
@@ -279,7 +279,7 @@ def estimate_sector(region: xr.DataArray, *, frames: int | Sequence[int] = 16) -
         uniform frame, too little texture, no straight side edges); the message names the file,
         the region and why.
     """
-    source = region.attrs.get(SOURCE_FILE)
+    source = source_of(region)
     name = _region_name(region)
     kind = region.attrs.get(REGION_KIND)
     if kind is not None and kind not in SCAN_KINDS:
@@ -938,7 +938,7 @@ def to_polar(
         raise GeometryError(
             f"{_region_name(region)} has a linear scan area: there is no apex to resample around; "
             "it is already on a depth × lateral grid (select it with sector.mask)",
-            region.attrs.get(SOURCE_FILE),
+            source_of(region),
         )
     dy, dx = sector.spacing
     near, far = sector.radius_range

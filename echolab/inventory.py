@@ -12,12 +12,14 @@ import csv
 import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from .echofile import open_collecting
 from .errors import EcholabError
+from .reading.byte_io import is_regular_file
 from .reading.header import looks_like_dicom
 from .reading.problems import Problem
 from .workers import check_script_guard
@@ -32,7 +34,8 @@ class InventoryRow:
     Attributes
     ----------
     path
-        The file, relative to the scanned folder.
+        The file, relative to the scanned folder (folder names often carry patient names), or
+        absolute when asked for.
     frames
         (0028,0008) Number of Frames as the header says (see ``problems`` for frames missing).
     problems
@@ -78,13 +81,15 @@ def _text(value: Any) -> str:
 def find_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
     """Every DICOM file under ``paths``: files are taken as given; folders are searched
     recursively for ``*.dcm`` files (listed even when broken, so that the reason is reported) and
-    for files of any other name that start like DICOM; sorted by path."""
+    for files of any other name that start like DICOM; sorted by path. Only regular files are
+    listed from folders: a named pipe, a socket or a device is never opened."""
     found: list[str] = []
     for path in paths:
         path = os.fspath(path)
         if os.path.isdir(path):
             inside = [os.path.join(root, name) for root, _, names in os.walk(path) for name in names]
-            found += sorted(p for p in inside if p.lower().endswith(".dcm") or looks_like_dicom(p))
+            regular = [p for p in inside if is_regular_file(p)]
+            found += sorted(p for p in regular if p.lower().endswith(".dcm") or looks_like_dicom(p))
         else:
             found.append(path)
     return found
@@ -139,13 +144,69 @@ def _row(args: tuple[str, str | None]) -> InventoryRow:
     return inventory_row(*args)
 
 
+def _rows(jobs: list[tuple[str, str | None]]) -> list[InventoryRow]:
+    return [inventory_row(*job) for job in jobs]
+
+
+#: The reason given for a file whose reading killed the process reading it.
+CRASHED = (
+    "reading its header killed the process reading it (a crash in a library, or the file changed "
+    "while it was read); the other files are listed"
+)
+
+
+def _crashed_row(path: str, root: str | None) -> InventoryRow:
+    shown = os.path.relpath(path, root) if root else path
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        size = 0
+    return InventoryRow(path=shown, size_bytes=size, error=CRASHED)
+
+
+def _rows_one_by_one(jobs: list[tuple[str, str | None]], context: Any) -> Iterator[InventoryRow]:
+    """Each job in a worker process of its own lifetime: the job that kills it gets a row saying
+    so, and a new process takes the next."""
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for job in jobs:
+            if pool is None:
+                pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+            try:
+                yield pool.submit(_row, job).result()
+            except BrokenProcessPool:
+                pool.shutdown(wait=True, cancel_futures=True)
+                pool = None
+                yield _crashed_row(*job)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _common_folder(paths: Sequence[str | os.PathLike[str]]) -> str | None:
+    """The deepest folder holding every one of ``paths`` (a file counts as its folder)."""
+    folders = [os.path.abspath(p if os.path.isdir(p) else os.path.dirname(os.path.abspath(p))) for p in paths]
+    try:
+        return os.path.commonpath(folders) if folders else None
+    except ValueError:  # paths on different drives (Windows)
+        return None
+
+
 def scan(
-    paths: Sequence[str | os.PathLike[str]], *, workers: int | None = None, root: str | None = None
+    paths: Sequence[str | os.PathLike[str]],
+    *,
+    workers: int | None = None,
+    root: str | None = None,
+    absolute_paths: bool = False,
 ) -> Iterator[InventoryRow]:
     """Inventory rows for every DICOM file under ``paths``, in file order.
 
     ``workers`` processes read headers in parallel (default: one per CPU; 1 reads in this
-    process). ``root`` makes the row paths relative (default: the single folder given).
+    process). Row paths are relative to ``root`` (default: the folder holding every path given,
+    so that the folders above it, whose names often carry patient names, stay out of the rows);
+    ``absolute_paths=True`` gives absolute paths instead. A file
+    whose reading kills its worker process (a crash in a library) gets a row with that reason;
+    the other files are read as usual.
 
     Raises
     ------
@@ -154,8 +215,10 @@ def scan(
         processes would run the script again (see :mod:`echolab.workers`).
     """
     files = find_files(paths)
-    if root is None and len(paths) == 1 and os.path.isdir(paths[0]):
-        root = os.fspath(paths[0])
+    if absolute_paths:
+        files, root = [os.path.abspath(path) for path in files], None
+    elif root is None:
+        root = _common_folder(paths)
     count = workers or os.cpu_count() or 1
     jobs = [(path, root) for path in files]
     if count <= 1 or len(jobs) < 8:
@@ -163,18 +226,37 @@ def scan(
         return
     context = multiprocessing.get_context()
     check_script_guard("echolab.inventory.scan()", context.get_start_method())
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        yield from pool.map(_row, jobs, chunksize=max(1, min(64, len(jobs) // (4 * count))))
+    size = max(1, min(64, len(jobs) // (4 * count)))
+    chunks = [jobs[start : start + size] for start in range(0, len(jobs), size)]
+    done = 0
+    while done < len(chunks):  # a crash breaks the pool: its chunk is read file by file, the rest anew
+        with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+            futures: list[Future[list[InventoryRow]]] = [pool.submit(_rows, chunk) for chunk in chunks[done:]]
+            try:
+                for future in futures:
+                    rows = future.result()
+                    done += 1
+                    yield from rows
+            except BrokenProcessPool:
+                pass
+        if done < len(chunks):
+            yield from _rows_one_by_one(chunks[done], context)
+            done += 1
 
 
 def write_csv(rows: Iterable[InventoryRow], path: str | os.PathLike[str]) -> int:
     """Write rows to a CSV file with a header line; return the number of rows."""
     names = [f.name for f in fields(InventoryRow)]
     count = 0
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=names)
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(row.as_text())
-            count += 1
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=names)
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(row.as_text())
+                count += 1
+    except OSError as exc:
+        if exc.filename is None:  # a write that failed (disk full): name the file
+            raise OSError(exc.errno, exc.strerror, os.fspath(path)) from exc
+        raise
     return count

@@ -20,7 +20,7 @@ import xarray as xr
 
 from .calibration import RegionCalibration, region_calibration
 from .codes import PhysicalUnits
-from .conventions import LONG_NAME, REGION_INDEX, SOURCE_FILE, UNITS
+from .conventions import LONG_NAME, REGION_INDEX, UNITS, with_source
 from .display import frame_of, grey_and_chroma, otsu_threshold
 from .errors import MeasurementError
 from .measure import Measurement
@@ -82,7 +82,7 @@ def depth_profile(region: xr.DataArray, time: float, *, frame: int | None = None
     coords = {"y": column["y"]}
     if "row" in column.coords:
         coords["row"] = column["row"]
-    return xr.DataArray(
+    profile = xr.DataArray(
         grey,
         dims=("y",),
         coords=coords,
@@ -92,9 +92,9 @@ def depth_profile(region: xr.DataArray, time: float, *, frame: int | None = None
             UNITS: "1",
             "time": float(column["x"].values),
             REGION_INDEX: cal.index,
-            SOURCE_FILE: source,
         },
     )
+    return with_source(profile, source)
 
 
 def bright_layers(

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from .codes import RegionKind
-from .conventions import LONG_NAME, REGION_KIND, UNITS
+from .conventions import LONG_NAME, REGION_KIND, UNITS, source_of
 from .errors import require
 from .reading.regions import Region
 
@@ -193,7 +194,8 @@ def image_with_regions(
             ax.plot([cx1 + 0.5, x1 + 0.5], [cy1 + 0.5, y1 + 0.5], color="red", linestyle="--", linewidth=1)
     ax.set_xlim(-0.5, echofile.columns - 0.5)
     ax.set_ylim(echofile.rows - 0.5, -0.5)
-    ax.set_title(f"{image.attrs.get('source_file', '')}: {len(boxes)} region(s)")
+    source = source_of(image)
+    ax.set_title(f"{os.path.basename(source) if source else ''}: {len(boxes)} region(s)")
     return FramePlot(image, artist, ax, frame, extras={"boxes": boxes})
 
 

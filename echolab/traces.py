@@ -19,7 +19,16 @@ from scipy.signal import find_peaks
 
 from .calibration import region_calibration
 from .codes import PhysicalUnits, RegionKind
-from .conventions import LONG_NAME, PIXEL_UNITS, REGION_INDEX, SOP_INSTANCE_UID, SOURCE_FILE, TRACE_REGION_ROWS, UNITS
+from .conventions import (
+    LONG_NAME,
+    PIXEL_UNITS,
+    REGION_INDEX,
+    SOP_INSTANCE_UID,
+    TRACE_REGION_ROWS,
+    UNITS,
+    source_of,
+    with_source,
+)
 from .display import frame_of, grey_and_chroma, hue, otsu_threshold
 from .errors import MeasurementError
 from .measure import Measurement
@@ -88,18 +97,18 @@ def trace_signal(
         UNITS: units,
         LONG_NAME: f"{data_type} {what}",
         REGION_INDEX: cal.index,
-        SOURCE_FILE: cal.source,
         SOP_INSTANCE_UID: cal.sop_instance_uid,
         "time_units": x_axis.unit,
         TRACE_REGION_ROWS: int(mask.shape[0]) if trace_region else None,
     }
-    return xr.DataArray(
+    trace = xr.DataArray(
         np.asarray(values, dtype=np.float64),
         dims=("x",),
         coords=coords,
         name="trace",
         attrs={k: v for k, v in attrs.items() if v is not None},
     )
+    return with_source(trace, cal.source)
 
 
 def _curve_mask(values: np.ndarray, colour: Sequence[float] | None, tolerance: float) -> np.ndarray:
@@ -158,7 +167,7 @@ def r_peaks(signal: xr.DataArray, *, min_interval: float = 0.25, prominence: flo
     x = signal["x"].values.astype(np.float64)
     finite = np.isfinite(values)
     if finite.sum() < 3:
-        raise MeasurementError("the trace is empty: no curve was found in the region", signal.attrs.get(SOURCE_FILE))
+        raise MeasurementError("the trace is empty: no curve was found in the region", source_of(signal))
     filled = np.interp(np.arange(values.size), np.flatnonzero(finite), values[finite])
     low, high = np.percentile(filled, [1, 99])
     if prominence is None:

@@ -160,6 +160,9 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
         sample files of :func:`echolab.data.sample_paths` when ``files`` is None too.
     files
         Explicit file paths to list instead of a folder.
+    confine
+        Show only ``folder`` (or ``files``): no folder box, and :meth:`scan` refuses any other
+        folder — for a web app whose users must not list or open the machine's other files.
 
     Attributes
     ----------
@@ -180,8 +183,17 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
     never leaves another file's header, regions, picture or frame range on screen.
     """
 
-    def __init__(self, folder: str | os.PathLike[str] | None = None, *, files: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        folder: str | os.PathLike[str] | None = None,
+        *,
+        files: Sequence[str] | None = None,
+        confine: bool = False,
+    ) -> None:
         self.echofile: EchoFile | None = None
+        #: The only folder :meth:`scan` lists when confined (None: only the files given).
+        self.confined_to: str | None = os.path.realpath(folder) if confine and folder is not None else None
+        self.confined = confine
         self._views: list[plot.FramePlot] = []
         self.folder_text = widgets.Text(
             value=os.fspath(folder) if folder is not None else "",
@@ -206,7 +218,11 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
         for name, control in (("frame", self.frame_label), ("axes", self.axes_label), ("picture", self.view.widget)):
             control.add_class(f"echolab-{name}")
 
-        self.scan_button.on_click(lambda _: self.scan(self.folder_text.value))
+        if confine:  # no folder box: no way to name another folder from the page
+            self.folder_text.disabled = self.scan_button.disabled = True
+            self.folder_text.layout.display = self.scan_button.layout.display = "none"
+        else:
+            self.scan_button.on_click(lambda _: self.scan(self.folder_text.value))
         self.file.observe(self._on_file, names="value")
         self.region.observe(self._on_region, names="value")
         self.frame.observe(self._on_frame, names="value")
@@ -239,7 +255,11 @@ class Browser(widgets.VBox):  # type: ignore[misc]  # ipywidgets is untyped: VBo
     # --- choosing files ------------------------------------------------------------------
 
     def scan(self, folder: str | os.PathLike[str]) -> None:
-        """List the DICOM files under ``folder`` and open the first."""
+        """List the DICOM files under ``folder`` and open the first (when confined, only the
+        folder given at creation)."""
+        if self.confined and (self.confined_to is None or os.path.realpath(folder) != self.confined_to):
+            self.status.value = _message(f"{folder!s}: this browser shows only its own folder", "error")
+            return
         if not folder or not os.path.isdir(folder):
             self.status.value = _message(f"{folder!s}: not a folder", "error")
             return

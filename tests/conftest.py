@@ -53,6 +53,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("echolab fuzzing")
     group.addoption("--fuzz-cases", type=int, default=None, help="mutated files to try (default 200)")
     group.addoption("--fuzz-seed", type=int, default=20261124, help="seed of the mutations")
+    group.addoption(
+        "--fuzz-kind", choices=["bytes", "dicom", "both"], default="both", help="byte or DICOM-aware mutations"
+    )
+    archive = parser.getgroup("echolab archives")
+    archive.addoption(
+        "--convert-pairs", type=int, default=2, help="staggered pairs of converts into one archive (default 2)"
+    )
 
 
 SHARED = Path(os.environ.get("ECHOLAB_TEST_DATA", REPO.parent / "shared" / "data" / "ultrasound"))

@@ -1,15 +1,22 @@
 """A seeded mutation fuzzer for echolab's public entry points.
 
-Each case takes a real sample file, mutates its bytes (flips and "interesting values" in the
-header, truncation, a splice from another position or file, a zeroed run), writes the result and
-runs every public entry point on it: ``echolab.open``, the region table, ``region(i)`` for every
-item, ``image()``, the first and last frame of each, the inventory row (``echolab scan``) and the
-xarray engine. The rule: each ends in a result or an :class:`echolab.EcholabError` naming the
+Each case takes a real sample file and mutates it, in one of two kinds:
+
+- ``bytes``: flips and "interesting values" in the header, truncation, a splice from another
+  position or file, a zeroed run;
+- ``dicom``: mutations that know the encoding (:func:`mutate_dicom`): an element's VR or length
+  changed, the transfer syntax swapped for another or (0002,0010) removed, the items of
+  (0018,6011) Sequence of Ultrasound Regions duplicated and shuffled;
+
+then writes the result and runs every public entry point on it: ``echolab.open``, the region
+table, ``region(i)`` for every item, ``image()``, the first and last frame of each, the inventory
+row (``echolab scan``) and the xarray engine. The rule: each ends in a result or an
+:class:`echolab.EcholabError` naming the
 file — never another exception, never longer than the time limit, never an allocation beyond
 the memory limit (enforced with RLIMIT_AS, so an attempt fails as MemoryError and is reported).
 
-A case is reproducible from ``(source name, seed)`` alone; failing cases are kept as such in
-``tests/fuzz_regressions.json`` and rerun by the suite.
+A case is reproducible from ``(source name, seed, kind)`` alone; failing cases are kept as such
+in ``tests/fuzz_regressions.json`` (``kind`` defaults to ``bytes``) and rerun by the suite.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import os
 import random
 import resource
 import signal
+import struct
 import sys
 import tempfile
 import time
@@ -115,25 +123,220 @@ def mutate(data: bytes, rng: random.Random, other: bytes) -> tuple[bytes, str]:
     return bytes(buffer), f"zero {run} bytes at {position}"
 
 
+# --- DICOM-aware mutations ---------------------------------------------------------------------
+
+#: VRs an element's VR is changed to: short and long length forms, text, binary, a sequence.
+_VRS = [b"OB", b"OW", b"UN", b"UT", b"LO", b"SQ", b"US", b"UL", b"FD", b"DS", b"IS", b"CS", b"UI", b"AT", b"XX"]
+_LONG_VRS = {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
+#: Transfer syntaxes swapped in: every family, and strings that are not one.
+_SYNTAXES = [
+    "1.2.840.10008.1.2",
+    "1.2.840.10008.1.2.1",
+    "1.2.840.10008.1.2.2",
+    "1.2.840.10008.1.2.1.99",
+    "1.2.840.10008.1.2.4.50",
+    "1.2.840.10008.1.2.4.70",
+    "1.2.840.10008.1.2.4.80",
+    "1.2.840.10008.1.2.4.90",
+    "1.2.840.10008.1.2.5",
+    "1.2.3.4",
+    "",
+]
+_ITEM_TAGS = {(0xFFFE, 0xE000), (0xFFFE, 0xE00D), (0xFFFE, 0xE0DD)}
+
+
+@dataclass(frozen=True)
+class Element:
+    """Where one data element's header lies in a file."""
+
+    offset: int
+    tag: int
+    vr_offset: int | None  # None for implicit VR
+    length_offset: int
+    length_size: int
+    little: bool
+
+
+def elements(data: bytes) -> list[Element]:
+    """The data element headers of a Part 10 file, nested ones too (stops at Pixel Data or at
+    anything it cannot walk): the file meta group, then the data set in its own encoding."""
+    from pydicom.datadict import dictionary_VR
+
+    found: list[Element] = []
+    if data[128:132] != b"DICM":
+        return found
+    position, little, explicit = 132, True, True
+    in_meta = True
+    while position + 8 <= len(data):
+        endian = "<" if little else ">"
+        group, number = struct.unpack_from(f"{endian}HH", data, position)
+        if in_meta and group != 0x0002:  # the data set starts: its encoding is the transfer syntax's
+            in_meta = False
+            syntax = _syntax_of(data, found)
+            little, explicit = syntax != "1.2.840.10008.1.2.2", syntax != "1.2.840.10008.1.2"
+            continue
+        tag = group << 16 | number
+        if (group, number) in _ITEM_TAGS:
+            position += 8  # into the item (its elements follow), or past a delimiter
+            continue
+        if explicit:
+            vr = data[position + 4 : position + 6]
+            if not (vr.isalpha() and vr.isupper()):
+                break
+            long = vr in _LONG_VRS
+            size, length_offset = (4, position + 8) if long else (2, position + 6)
+            header = 12 if long else 8
+            vr_offset: int | None = position + 4
+            is_sequence = vr == b"SQ"
+        else:
+            size, length_offset, header, vr_offset = 4, position + 4, 8, None
+            try:
+                is_sequence = dictionary_VR(tag) == "SQ"
+            except KeyError:
+                is_sequence = False
+        if length_offset + size > len(data):
+            break
+        (length,) = struct.unpack_from(f"{endian}{'L' if size == 4 else 'H'}", data, length_offset)
+        found.append(Element(position, tag, vr_offset, length_offset, size, little))
+        if tag == 0x7FE00010:
+            break
+        if is_sequence:
+            position += header  # the items follow
+        elif size == 4 and length == 0xFFFFFFFF:
+            break
+        else:
+            position += header + length
+    return found
+
+
+def _syntax_of(data: bytes, meta: list[Element]) -> str:
+    for element in meta:
+        if element.tag == 0x00020010:
+            (length,) = struct.unpack_from("<H", data, element.length_offset)
+            return (
+                data[element.length_offset + 2 : element.length_offset + 2 + length]
+                .decode("ascii", "replace")
+                .strip("\x00 ")
+            )
+    return "1.2.840.10008.1.2.1"
+
+
+def _set_meta_value(data: bytes, meta: list[Element], tag: int, value: bytes | None) -> bytes:
+    """``data`` with meta element ``tag``'s value replaced (None: the element removed), and
+    (0002,0000) File Meta Information Group Length fixed to match."""
+    target = next((e for e in meta if e.tag == tag), None)
+    if target is None:
+        return data
+    (length,) = struct.unpack_from("<H", data, target.length_offset)
+    end = target.length_offset + 2 + length
+    if value is None:
+        replacement = b""
+    else:
+        value += b"\x00" * (len(value) % 2)
+        replacement = data[target.offset : target.length_offset] + struct.pack("<H", len(value)) + value
+    result = bytearray(data[: target.offset] + replacement + data[end:])
+    group = next((e for e in meta if e.tag == 0x00020000), None)
+    if group is not None and group.offset < target.offset:
+        (total,) = struct.unpack_from("<L", result, group.length_offset + 2)
+        struct.pack_into(
+            "<L", result, group.length_offset + 2, max(0, total + len(replacement) - (end - target.offset))
+        )
+    return bytes(result)
+
+
+def _regions_shuffled(data: bytes, rng: random.Random) -> tuple[bytes, str] | None:
+    """The (0018,6011) items duplicated and shuffled, written back by pydicom; None when the
+    file has no items or pydicom cannot write it as it was."""
+    import io
+
+    import pydicom
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = pydicom.dcmread(io.BytesIO(data), force=True)
+            items = list(ds.get("SequenceOfUltrasoundRegions") or [])
+            if not items:
+                return None
+            copies = [items[rng.randrange(len(items))] for _ in range(rng.choice([1, 2, 5, 70]))]
+            new = items + copies
+            rng.shuffle(new)
+            ds.SequenceOfUltrasoundRegions = pydicom.sequence.Sequence(new)
+            buffer = io.BytesIO()
+            ds.save_as(buffer, enforce_file_format=False)
+    except Exception:
+        return None
+    return buffer.getvalue(), f"(0018,6011) {len(items)} items + {len(copies)} copies, shuffled"
+
+
+def mutate_dicom(data: bytes, rng: random.Random, other: bytes) -> tuple[bytes, str]:
+    """One mutation that knows the encoding: a VR or a length changed, the transfer syntax
+    swapped or removed, the region items duplicated and shuffled (falls back to a byte mutation
+    where the file offers no such element)."""
+    found = elements(data)
+    meta = [e for e in found if e.tag >> 16 == 0x0002]
+    kind = rng.choice(["vr", "vr", "length", "length", "syntax", "no-syntax", "regions", "regions", "several"])
+    if kind == "several":
+        for _ in range(rng.randint(2, 3)):
+            data, _ = mutate_dicom(data, rng, other)
+        return data, "several DICOM mutations"
+    if kind == "regions":
+        shuffled = _regions_shuffled(data, rng)
+        if shuffled is not None:
+            return shuffled
+        kind = "vr"
+    if kind == "syntax" and meta:
+        syntax = rng.choice(_SYNTAXES)
+        return _set_meta_value(data, meta, 0x00020010, syntax.encode()), f"transfer syntax swapped for {syntax!r}"
+    if kind == "no-syntax" and meta:
+        return _set_meta_value(data, meta, 0x00020010, None), "(0002,0010) removed"
+    candidates = [e for e in found if e.vr_offset is not None] if kind == "vr" else found
+    if not candidates:
+        return mutate(data, rng, other)
+    element = rng.choice(candidates)
+    buffer = bytearray(data)
+    name = f"({element.tag >> 16:04X},{element.tag & 0xFFFF:04X})"
+    if kind == "vr":
+        assert element.vr_offset is not None
+        vr = rng.choice(_VRS)
+        buffer[element.vr_offset : element.vr_offset + 2] = vr
+        return bytes(buffer), f"{name} VR -> {vr.decode()}"
+    endian = "<" if element.little else ">"
+    code = "L" if element.length_size == 4 else "H"
+    (length,) = struct.unpack_from(f"{endian}{code}", data, element.length_offset)
+    limit = 0xFFFFFFFF if element.length_size == 4 else 0xFFFF
+    new_length = rng.choice([0, 1, length + 1, max(0, length - 1), length * 2, limit, limit - 1, 0x7FFFFFFF & limit])
+    struct.pack_into(f"{endian}{code}", buffer, element.length_offset, min(new_length, limit))
+    return bytes(buffer), f"{name} length {length} -> {min(new_length, limit)}"
+
+
+#: The kinds of mutation: ``bytes`` (:func:`mutate`) and ``dicom`` (:func:`mutate_dicom`).
+KINDS = ("bytes", "dicom")
+
+
 @dataclass(frozen=True)
 class Case:
     """A reproducible fuzz case."""
 
     source: str
     seed: int
+    kind: str = "bytes"
 
     def build(self) -> tuple[bytes, str]:
         rng = random.Random(self.seed)
         other = source_bytes(rng.choice(sorted(SOURCES)))
-        return mutate(source_bytes(self.source), rng, other)
+        mutator = mutate_dicom if self.kind == "dicom" else mutate
+        return mutator(source_bytes(self.source), rng, other)
 
 
-def cases(count: int, seed: int) -> Iterator[Case]:
-    """``count`` cases spread over the sources, from a master ``seed``."""
+def cases(count: int, seed: int, kind: str = "both") -> Iterator[Case]:
+    """``count`` cases spread over the sources, from a master ``seed``; ``kind`` ``"bytes"``,
+    ``"dicom"`` or ``"both"`` (alternating, half each)."""
     rng = random.Random(seed)
     names = sorted(SOURCES)
+    kinds = KINDS if kind == "both" else (kind,)
     for index in range(count):
-        yield Case(names[index % len(names)], rng.randrange(2**31))
+        yield Case(names[index % len(names)], rng.randrange(2**31), kinds[index % len(kinds)])
 
 
 class Hang(Exception):
@@ -204,11 +407,12 @@ def _bad_error(exc: echolab.EcholabError, path: str) -> str | None:
     return None
 
 
-def run_case(path: str) -> str | None:
-    """Run every entry point on ``path``; return None when the rule holds, else what broke it."""
+def run_case(path: str, *, seconds: float = TIME_LIMIT, memory: int = MEMORY_LIMIT) -> str | None:
+    """Run every entry point on ``path``; return None when the rule holds, else what broke it
+    (within ``seconds`` and ``memory`` bytes of extra address space)."""
     started = time.perf_counter()
     try:
-        with warnings.catch_warnings(), time_limit(TIME_LIMIT), memory_limit(MEMORY_LIMIT):
+        with warnings.catch_warnings(), time_limit(seconds), memory_limit(memory):
             warnings.simplefilter("ignore")
             try:
                 for thunk in _entry_points(path):
@@ -225,10 +429,10 @@ def run_case(path: str) -> str | None:
     except Hang as exc:
         return f"hang: {exc}"
     except MemoryError:
-        return f"tried to allocate more than {MEMORY_LIMIT >> 20} MiB"
+        return f"tried to allocate more than {memory >> 20} MiB"
     except Exception as exc:  # the rule is broken: report it
         return f"{type(exc).__name__}: {exc}"[:300]
-    if time.perf_counter() - started > TIME_LIMIT:
+    if time.perf_counter() - started > seconds:
         return f"took {time.perf_counter() - started:.1f} s"
     return None
 
@@ -245,25 +449,29 @@ def run(selected: list[Case], workdir: str) -> list[dict[str, object]]:
         data, mutation = case.build()
         with open(path, "wb") as handle:
             handle.write(data)
-        print(f"CASE {case.source} {case.seed} {mutation}", file=sys.stderr, flush=True)
+        print(f"CASE {case.source} {case.seed} {case.kind} {mutation}", file=sys.stderr, flush=True)
         problem = run_case(path)
         if problem is not None:
-            failures.append({"source": case.source, "seed": case.seed, "mutation": mutation, "problem": problem})
+            failures.append(
+                {"source": case.source, "seed": case.seed, "kind": case.kind, "mutation": mutation, "problem": problem}
+            )
     return failures
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tests.fuzz --cases N --seed S`` or ``--regressions FILE``: prints failures as JSON."""
+    """``python -m tests.fuzz --cases N --seed S [--kind bytes|dicom|both]`` or ``--regressions
+    FILE``: prints failures as JSON."""
     parser = argparse.ArgumentParser(description="fuzz echolab's entry points with mutated sample files")
     parser.add_argument("--cases", type=int, default=200)
     parser.add_argument("--seed", type=int, default=20261124)
+    parser.add_argument("--kind", choices=[*KINDS, "both"], default="both", help="kind of mutation (default: both)")
     parser.add_argument("--regressions", help="run the cases listed in this JSON file instead")
     args = parser.parse_args(argv)
     if args.regressions:
         with open(args.regressions, encoding="utf-8") as handle:
-            selected = [Case(item["source"], int(item["seed"])) for item in json.load(handle)]
+            selected = [Case(i["source"], int(i["seed"]), i.get("kind", "bytes")) for i in json.load(handle)]
     else:
-        selected = list(cases(args.cases, args.seed))
+        selected = list(cases(args.cases, args.seed, args.kind))
     with tempfile.TemporaryDirectory() as workdir:
         failures = run(selected, workdir)
     print(json.dumps({"cases": len(selected), "failures": failures}))

@@ -9,9 +9,17 @@ Screenshots of every state are saved under a temporary folder printed at the end
 from __future__ import annotations
 
 import os
+import queue
+import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,9 +68,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}/"
+    lines: queue.Queue[str] = queue.Queue()
+
+    def drain() -> None:  # read every line, so that a full pipe never blocks the server
+        assert process.stdout is not None
+        for raw in process.stdout:
+            lines.put(raw.decode("utf-8", "replace"))
+
+    threading.Thread(target=drain, daemon=True).start()
     try:
-        wait_until_up(url, process, timeout=60)  # type: ignore[arg-type]
+        wait_until_up(f"http://127.0.0.1:{port}/", process, timeout=60)  # type: ignore[arg-type]
+        deadline = time.monotonic() + 60
+        url = ""
+        while not url and time.monotonic() < deadline:
+            try:
+                line = lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            match = re.search(r"echolab browser for .*: (http://127\.0\.0\.1:\d+/\?token=\S+)", line)
+            url = match.group(1) if match else ""
+        assert url, "echolab browse printed no address with a token"
         yield url
     finally:
         stop(process)  # type: ignore[arg-type]
@@ -156,3 +181,66 @@ def test_switching_to_the_doppler_region_changes_the_units(page, artefacts: Path
     _wait_new_picture(page, source_before)
     assert _picture(page) != before
     page.screenshot(path=artefacts / "4-doppler-region.png", full_page=True)
+
+
+# --- only its owner can reach it (issue 19) ------------------------------------------------------------
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+def _status(url: str, host: str | None = None) -> tuple[int, str]:
+    """Status and Location of one GET of ``url`` (redirects not followed), optionally with a Host header."""
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=60) as response:
+            return response.status, response.headers.get("Location", "")
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers.get("Location", "")
+
+
+def test_a_request_without_the_token_is_refused(server: str) -> None:
+    """`echolab browse` answered anyone on the machine, and every GET started a ~200 MB kernel."""
+    bare = server.split("?")[0]
+    status, location = _status(bare)
+    assert status == 302 and location.startswith("/login"), (status, location)
+    assert _status(bare + "?token=not-the-token")[0] == 302
+    port = urllib.parse.urlsplit(server).port
+    assert _status(f"http://127.0.0.1:{port}/voila/render/browse.ipynb")[0] in (302, 403, 404)
+
+
+def test_a_foreign_host_is_refused_even_with_the_token(server: str) -> None:
+    """A page whose DNS name rebinds to 127.0.0.1 sends its own name as Host: refused."""
+    port = urllib.parse.urlsplit(server).port
+    assert _status(server, host=f"rebind.attacker.example:{port}")[0] == 403
+    assert _status(server.split("?")[0] + "voila/static/voila.js", host="rebind.attacker.example")[0] == 403
+    assert _status(server.split("?")[0] + "voila/static/voila.js", host=f"localhost:{port}")[0] == 200
+
+
+def test_a_legacy_websocket_client_is_refused(server: str) -> None:
+    """A websocket client without the v1 subprotocol made Voila's event loop spin forever."""
+    parts = urllib.parse.urlsplit(server)
+    kernel = "00000000-0000-0000-0000-000000000000"
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as connection:
+        connection.sendall(
+            (
+                f"GET /api/kernels/{kernel}/channels?{parts.query} HTTP/1.1\r\nHost: 127.0.0.1:{parts.port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        assert connection.recv(64).startswith(b"HTTP/1.1 400")
+
+
+def test_the_page_offers_no_folder_box(page) -> None:  # type: ignore[no-untyped-def]
+    """The folder text box scanned and showed any folder of the machine: the app shows DIR only."""
+    assert page.locator(".echolab-browser input[type=text]:visible").count() == 0
+    assert (
+        page.get_by_role("button", name="Scan folder").count() == 0
+        or not page.get_by_role("button", name="Scan folder").is_visible()
+    )
+    options = page.locator(".echolab-file select option").all_inner_texts()
+    assert options == ["a_cine.dcm", "b_doppler.dcm"]

@@ -186,3 +186,62 @@ def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["convert", sample("synthetic-mmode.dcm"), str(tmp_path / "file.zarr")]) == 2
     with pytest.raises(SystemExit):
         main(["frobnicate"])
+
+
+# --- leaks and rough edges (issue 19) -------------------------------------------------------------
+
+
+def test_control_characters_from_headers_are_printed_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An escape sequence in a header (here: set the window title, clear the screen) reached the
+    terminal raw through `info` and `scan`; it is shown escaped instead."""
+    import pydicom
+
+    ds = pydicom.dcmread(sample("synthetic-mmode.dcm"))
+    ds.Manufacturer = "ACME\x1b]0;pwned\x07\x1b[2J"
+    ds.SpecificCharacterSet = "ISO_IR 192"  # UTF-8
+    ds.ManufacturerModelName = "right\u202eleft"
+    path = tmp_path / "escapes.dcm"
+    ds.save_as(path)
+    assert main(["info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "ACME\\x1b]0;pwned\\x07\\x1b[2J" in out and "right\\u202eleft" in out
+    assert main(["scan", str(tmp_path), "--workers", "1"]) == 0
+    assert "\x1b" not in capsys.readouterr().out
+
+
+def test_scan_paths_leave_out_the_folders_above(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The `path` column held the path as given: folder names often carry patient names. Paths
+    are relative to the folder scanned unless --absolute-paths is given."""
+    folder = tmp_path / "Smith_John_19580101"
+    folder.mkdir()
+    shutil.copy(sample("synthetic-mmode.dcm"), folder / "clip.dcm")
+    out_csv = tmp_path / "inventory.csv"
+    assert main(["scan", str(folder / "clip.dcm"), "--csv", str(out_csv)]) == 0
+    assert "Smith" not in capsys.readouterr().out + out_csv.read_text()
+    with out_csv.open() as handle:
+        assert [row["path"] for row in csv.DictReader(handle)] == ["clip.dcm"]
+    assert main(["scan", str(folder / "clip.dcm"), "--csv", str(out_csv), "--absolute-paths"]) == 0
+    with out_csv.open() as handle:
+        assert [row["path"] for row in csv.DictReader(handle)] == [str(folder / "clip.dcm")]
+
+
+def test_a_write_that_fails_names_the_file_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A disk that fills up (here /dev/full) ended in 'unexpected OSError ... (--debug shows the traceback)'."""
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    shutil.copy(sample("synthetic-mmode.dcm"), tmp_path / "clip.dcm")
+    assert main(["scan", str(tmp_path), "--csv", "/dev/full"]) == 1
+    assert _one_error_line(capsys.readouterr().err) == "echolab: error: /dev/full: No space left on device"
+
+
+def test_tls_files_are_for_a_remote_scheduler(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(sample("synthetic-mmode.dcm"), tmp_path / "clip.dcm")
+    (tmp_path / "ca.pem").write_text("")
+    assert main(["convert", str(tmp_path), str(tmp_path / "a.zarr"), "--tls-ca-file", str(tmp_path / "ca.pem")]) == 2
+    assert "--tls-* options are for a remote --scheduler" in _one_error_line(capsys.readouterr().err)
+    missing = ["--scheduler", "tls://127.0.0.1:1", "--tls-cert", str(tmp_path / "none.pem")]
+    assert main(["convert", str(tmp_path), str(tmp_path / "a.zarr"), *missing]) == 2
+    assert "none.pem: no such file or folder" in _one_error_line(capsys.readouterr().err)

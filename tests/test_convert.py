@@ -10,6 +10,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom
@@ -18,7 +19,7 @@ import xarray as xr
 from pydicom.encaps import encapsulate
 
 import echolab
-from echolab.convert import convert, convert_file, group_exists, local_cluster, open_archive, scratch_dir
+from echolab.convert import CHUNK_BYTES, convert, convert_file, group_exists, local_cluster, open_archive, scratch_dir
 from echolab.data import sample
 from echolab.reading.header import read_header
 
@@ -28,10 +29,11 @@ pytestmark = pytest.mark.slow  # every test here starts Dask processes
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[str]:
+def cluster() -> Iterator[Any]:
+    """The local cluster convert starts (TLS: passed as an object, which carries its security)."""
     pytest.importorskip("dask.distributed")
     with local_cluster(2) as local:
-        yield local.scheduler_address
+        yield local
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +53,7 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def test_convert_under_a_local_cluster(cluster: str, mixed: Path, tmp_path: Path) -> None:
+def test_convert_under_a_local_cluster(cluster: Any, mixed: Path, tmp_path: Path) -> None:
     store = tmp_path / "archive.zarr"
     seen = []
     results = convert([str(mixed)], store, scheduler=cluster, progress=False, on_result=seen.append)
@@ -66,14 +68,14 @@ def test_convert_under_a_local_cluster(cluster: str, mixed: Path, tmp_path: Path
     assert sorted(archive[cine_uid].children) == ["image", "region_0"]
     region = archive[cine_uid]["region_0"].to_dataset()["region_0"]
     assert region.x.attrs["units"] == "cm" and region.time.attrs["units"] == "s"
-    assert region.encoding["chunks"][0] == 32  # frames per Zarr chunk
+    assert region.encoding["chunks"][0] == min(120, CHUNK_BYTES // region[0].nbytes)  # frames per ~32 MiB chunk
     original = echolab.open(mixed / "cine.dcm").region(0)
     np.testing.assert_array_equal(region[10:12].values, original[10:12].values)
     xr.testing.assert_equal(region.x, original.x)
     assert not Path(scratch_dir(store)).exists()
 
 
-def test_no_identifier_reaches_the_archive(cluster: str, mixed: Path, tmp_path: Path) -> None:
+def test_no_identifier_reaches_the_archive(cluster: Any, mixed: Path, tmp_path: Path) -> None:
     store = tmp_path / "private.zarr"
     convert([str(mixed)], store, scheduler=cluster, progress=False)
     metadata = "".join(p.read_text(errors="replace") for p in store.rglob("zarr.json"))
@@ -85,7 +87,7 @@ def test_no_identifier_reaches_the_archive(cluster: str, mixed: Path, tmp_path: 
     assert "Echo^Demo" in "".join(p.read_text() for p in kept.rglob("zarr.json"))
 
 
-def test_rerun_skips_converted_files(cluster: str, mixed: Path, tmp_path: Path) -> None:
+def test_rerun_skips_converted_files(cluster: Any, mixed: Path, tmp_path: Path) -> None:
     store = tmp_path / "resume.zarr"
     first = convert([str(mixed / "cine.dcm")], store, scheduler=cluster, progress=False)
     assert [r.status for r in first] == ["converted"]
@@ -122,7 +124,7 @@ def test_a_failed_write_leaves_no_half_group(
     assert list(Path(scratch_dir(store)).iterdir()) == []
 
 
-def test_duplicate_uids_keep_the_first_file_in_path_order(cluster: str, tmp_path: Path) -> None:
+def test_duplicate_uids_keep_the_first_file_in_path_order(cluster: Any, tmp_path: Path) -> None:
     folder = tmp_path / "dups"
     folder.mkdir()
     shutil.copy(package_file("OBXXXX1A.dcm"), folder / "a.dcm")
@@ -164,7 +166,7 @@ def test_a_local_cluster_needs_no_fixed_port_and_prints_nothing(
     assert captured.err == "" and captured.out == ""
 
 
-def test_a_cine_cut_short_converts_its_whole_frames_and_says_so(cluster: str, tmp_path: Path) -> None:
+def test_a_cine_cut_short_converts_its_whole_frames_and_says_so(cluster: Any, tmp_path: Path) -> None:
     """`head -c 400000 godicom__I_000031.dcm` (64 frames promised, the cut inside frame 10) and a
     package cine cut in half: the archive holds the whole frames and its attrs say how many."""
     folder = tmp_path / "cut"
@@ -262,7 +264,7 @@ def test_a_plain_script_works_or_stops_at_once(tmp_path: Path, call: str, guarde
     assert list(out.iterdir()) == []  # no zarr.json, no scratch folder
 
 
-def test_a_copy_without_an_image_does_not_claim_its_group(cluster: str, tmp_path: Path) -> None:
+def test_a_copy_without_an_image_does_not_claim_its_group(cluster: Any, tmp_path: Path) -> None:
     """A header-only copy first in path order fails from its headers; the whole copy with the same
     SOP Instance UID is converted instead of being skipped as its duplicate."""
     folder = tmp_path / "copies"
@@ -278,3 +280,187 @@ def test_a_copy_without_an_image_does_not_claim_its_group(cluster: str, tmp_path
         ("b-whole.dcm", "converted", None),
     ]
     assert results[0].reason.startswith("no-pixel-data: no (7FE0,0010) Pixel Data element")
+
+
+# --- group names (issue 19) -------------------------------------------------------------------------
+
+
+def _store(tmp_path: Path) -> str:
+    import zarr
+
+    store = tmp_path / "archive.zarr"
+    zarr.open_group(str(store), mode="a")
+    Path(scratch_dir(store)).mkdir()
+    return str(store)
+
+
+@pytest.mark.parametrize(
+    "uid", ["1.2.840.113619.2.55.3.SN4711.20240101", "1.2..3", "1.2.3.A", "../1.2", "1." + "2" * 70, "1.2\x1b[2J"]
+)
+def test_a_sop_instance_uid_outside_the_uid_grammar_names_no_group(tmp_path: Path, uid: str) -> None:
+    import pydicom
+
+    ds = pydicom.dcmread(sample("synthetic-mmode.dcm"))
+    ds.SOPInstanceUID = uid
+    ds.save_as(tmp_path / "odd-uid.dcm")
+    store = _store(tmp_path)
+    result = convert_file(str(tmp_path / "odd-uid.dcm"), store)
+    assert result.status == "failed" and result.group is None
+    assert (
+        "(0008,0018) SOP Instance UID = " in result.reason and "is not a UID and cannot name a group" in result.reason
+    )
+    assert sorted(p.name for p in Path(store).iterdir()) == ["zarr.json"]
+
+
+def test_pseudonymised_groups_carry_no_uid(tmp_path: Path) -> None:
+    """SOP Instance UIDs embed a device serial number and a date: with a key, groups and the
+    UID attrs are a keyed hash of the UID instead."""
+    from echolab.convert import pseudonym, read_key
+
+    key = read_key(tmp_path / "key.txt")
+    assert (tmp_path / "key.txt").stat().st_mode & 0o777 == 0o600 and read_key(tmp_path / "key.txt") == key
+    path = sample("synthetic-doppler.dcm")
+    uid = echolab.open(path).sop_instance_uid
+    assert uid is not None
+    store = _store(tmp_path)
+    result = convert_file(path, store, pseudonym_key=key)
+    assert result.status == "converted" and result.group == pseudonym(uid, key) != pseudonym(uid, b"another key!!!!!")
+    metadata = "".join(p.read_text() for p in Path(store).rglob("zarr.json"))
+    assert uid not in metadata and result.group in metadata
+    assert convert_file(path, store, pseudonym_key=key).reason == "already in the archive"
+    with pytest.raises(echolab.EcholabError, match="holds no pseudonymisation key"):
+        (tmp_path / "bad.txt").write_text("secret")
+        read_key(tmp_path / "bad.txt")
+
+
+# --- one writer per archive (issue 19) ---------------------------------------------------------------
+
+
+def test_a_second_writer_is_refused_before_touching_anything(tmp_path: Path) -> None:
+    """Two converts into one archive corrupted it: the second deleted the first's scratch folder.
+    While one holds the archive, another stops at once naming it, and leaves everything as it is."""
+    from echolab.convert import LOCK_NAME, archive_lock
+
+    store = tmp_path / "busy.zarr"
+    store.mkdir()
+    scratch = Path(scratch_dir(store))
+    scratch.mkdir()
+    (scratch / "in-progress.zarr").mkdir()
+    with archive_lock(store):
+        assert (store / LOCK_NAME).is_file()
+        with pytest.raises(echolab.ArchiveBusyError) as caught:
+            convert([sample("synthetic-mmode.dcm")], store, workers=1, progress=False)
+    assert caught.value.source == str(store)
+    assert f"another conversion is writing this archive (process {os.getpid()} on " in caught.value.reason
+    assert (scratch / "in-progress.zarr").is_dir() and sorted(p.name for p in store.iterdir()) == []
+    with archive_lock(store):  # released when the holder ended: the next writer takes it
+        pass
+
+
+def test_a_group_is_renamed_in_only_when_complete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """convert_file renamed groups in without checking them: a scratch folder emptied under a
+    writer gave a half-written group reported as converted."""
+    store = _store(tmp_path)
+    real = xr.DataTree.to_zarr
+
+    def lose_metadata(self, target, *args, **kwargs):  # type: ignore[no-untyped-def]
+        real(self, target, *args, **kwargs)
+        (Path(target) / "image" / "zarr.json").unlink()
+
+    monkeypatch.setattr(xr.DataTree, "to_zarr", lose_metadata)
+    path = sample("synthetic-mmode.dcm")
+    result = convert_file(path, store)
+    assert result.status == "failed" and "not written completely (no metadata for image" in result.reason
+    assert sorted(p.name for p in Path(store).iterdir()) == ["zarr.json"]
+    assert list(Path(scratch_dir(store)).iterdir()) == []
+
+
+def test_a_rerun_repairs_a_group_without_its_root_metadata(tmp_path: Path) -> None:
+    """Half-written groups made every rerun fail with 'OSError: Directory not empty'."""
+    store = _store(tmp_path)
+    path = sample("synthetic-mmode.dcm")
+    group = convert_file(path, store).group
+    assert group is not None
+    (Path(store) / group / "zarr.json").unlink()  # as a crash of an older version left it
+    assert not group_exists(store, group)
+    again = convert_file(path, store)
+    assert again.status == "converted" and group_exists(store, group)
+    tree = open_archive(store)
+    assert sorted(tree[group].children) == ["image", "region_0", "region_1"]
+    assert list(Path(scratch_dir(store)).iterdir()) == []
+
+
+def _complete_groups(store: Path) -> list[str]:
+    """Groups of the archive with every group's metadata; fails on a half-written one."""
+    groups = sorted(p for p in store.iterdir() if p.is_dir())
+    for group in groups:
+        assert group_exists(store, group.name), f"half-written group {group.name}"
+        for child in group.iterdir():
+            if child.is_dir():
+                assert (child / "zarr.json").is_file(), f"half-written {child}"
+    return [group.name for group in groups]
+
+
+def test_staggered_pairs_of_converts_leave_only_whole_groups(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """3 of 4 pairs of converts started 4-12 s apart left half-written groups reported as
+    converted. Each pair now gives one writer and one refusal (or a rerun), and whole groups.
+    ``--convert-pairs 10`` runs ten pairs."""
+    pairs = int(request.config.getoption("--convert-pairs"))
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    for name in ("color3d_jpeg_baseline.dcm", "OBXXXX1A.dcm", "US1_J2KR.dcm", "gdcm-US-ALOKA-16.dcm"):
+        shutil.copy(package_file(name), folder / name)
+    shutil.copy(sample("synthetic-doppler.dcm"), folder / "doppler.dcm")
+    command = [sys.executable, "-m", "echolab.cli", "convert", str(folder)]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    outcomes = []
+    for pair in range(pairs):
+        store = tmp_path / f"pair-{pair}.zarr"
+        first = subprocess.Popen([*command, str(store), "--workers", "1"], env=env, stderr=subprocess.PIPE, text=True)
+        import time
+
+        time.sleep(0.5 + 1.5 * (pair % 4))  # the second starts while the first scans, converts or finishes
+        second = subprocess.run([*command, str(store), "--workers", "1"], env=env, capture_output=True, text=True)
+        _, first_err = first.communicate(timeout=600)
+        assert first.returncode == 0, first_err[-2000:]
+        if second.returncode == 1:
+            assert "echolab: error: " in second.stderr and "another conversion is writing this archive" in second.stderr
+            assert second.stderr.count("\n") == 1, second.stderr  # one line, no traceback
+        else:
+            assert second.returncode == 0, second.stderr[-2000:]
+        outcomes.append(second.returncode)
+        assert len(_complete_groups(store)) == 5
+        rerun = subprocess.run([*command, str(store), "--workers", "1"], env=env, capture_output=True, text=True)
+        assert rerun.returncode == 0 and "0 converted, 5 already in" in rerun.stdout, rerun.stderr[-2000:]
+        assert sorted(p.name for p in store.parent.iterdir() if p.name.startswith(store.name)) == [store.name]
+        assert not (store / ".echolab-convert.lock").exists()
+    print(f"\n{pairs} pairs: {outcomes.count(1)} second converts refused while the first wrote, the rest ran after")
+    assert 1 in outcomes  # at least one pair overlapped
+
+
+# --- a private local cluster (issue 19) -----------------------------------------------------------------
+
+
+def test_the_local_cluster_refuses_clients_without_its_certificates(cluster: Any, tmp_path: Path) -> None:
+    """A client connected to the convert's scheduler without credentials and ran code in it:
+    the local cluster speaks TLS only, with certificates made for it alone."""
+    import copy
+
+    import dask
+    from dask.distributed import Client
+
+    address = cluster.scheduler_address
+    assert address.startswith("tls://127.0.0.1:")
+    saved = copy.deepcopy(dask.config.config)  # a client that fails to start leaves its settings behind
+    try:
+        for attempt in (address, address.replace("tls://", "tcp://")):
+            with pytest.raises((OSError, TimeoutError, TypeError, ValueError)):
+                with Client(attempt, timeout=3) as intruder:  # no security: no TLS, or no certificate
+                    intruder.submit(os.getpid).result(timeout=3)
+    finally:
+        dask.config.config.clear()
+        dask.config.config.update(saved)
+    with Client(cluster) as owner:  # the cluster object carries its security
+        assert owner.submit(sum, [1, 2]).result(timeout=30) == 3
+    results = convert([sample("synthetic-mmode.dcm")], tmp_path / "tls.zarr", scheduler=cluster, progress=False)
+    assert [r.status for r in results] == ["converted"]

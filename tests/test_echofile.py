@@ -120,3 +120,29 @@ def test_region_dataarray_pickles_without_decoding() -> None:
     da = echolab.open(package_file("color3d_jpeg_baseline.dcm")).region(0)
     restored = pickle.loads(pickle.dumps(da))
     np.testing.assert_array_equal(restored.isel(time=7).values, da.isel(time=7).values)
+
+
+def test_the_file_name_stays_out_of_attrs_and_written_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`source_file` was an attr of every array, so `to_netcdf` wrote the file name (folder and
+    file names carry patient names). It is kept in memory only: errors still name the file."""
+    import shutil
+
+    from echolab import measure
+    from echolab.conventions import source_of
+    from echolab.data import sample
+
+    path = tmp_path / "Smith_John.dcm"
+    shutil.copy(sample("synthetic-doppler.dcm"), path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", echolab.EcholabWarning)
+        f = echolab.open(path)
+        region, image = f.region(0), f.image()
+    for array in (region, image, region.isel(time=0), image[:1]):
+        assert not any("Smith" in str(value) for value in array.attrs.values()), array.attrs
+        assert source_of(array) == str(path)
+    region.isel(time=slice(0, 2)).to_netcdf(tmp_path / "region.nc")
+    xr.open_datatree(path, engine="echolab").to_zarr(tmp_path / "tree.zarr", consolidated=False)
+    for written in [tmp_path / "region.nc", *(tmp_path / "tree.zarr").rglob("*")]:
+        assert written.is_dir() or b"Smith" not in written.read_bytes(), written
+    with pytest.raises(echolab.MeasurementError, match="Smith_John.dcm"):
+        measure.distance(region, (10**6, 0), (0, 0), pixels=True)

@@ -210,3 +210,62 @@ def test_a_single_frame_cut_anywhere_has_no_whole_frame(tmp_path: Path, has_bot:
     no_frame = r"cut.dcm: not one whole frame: \(7FE0,0010\) Pixel Data"
     with pytest.raises(echolab.PixelDataError, match=no_frame), pytest.warns(echolab.PixelDataWarning):
         echolab.open(tmp_path / "cut.dcm").image()
+
+
+# --- hostile folders (issue 19) -------------------------------------------------------------------
+
+
+def test_a_named_pipe_in_a_folder_is_never_opened(tmp_path: Path) -> None:
+    """A FIFO in a scanned folder hung `scan` and `convert` (both list files with find_files):
+    only regular files are listed, and a FIFO given by name is refused without blocking."""
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    shutil.copy(sample("synthetic-mmode.dcm"), tmp_path / "a.dcm")
+    os.mkfifo(tmp_path / "pipe.dcm")
+    os.mkfifo(tmp_path / "pipe")
+    done = subprocess.run(
+        [sys.executable, "-m", "echolab.cli", "scan", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,  # the old code blocked here forever
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 DICOM file(s), 0 unreadable" in done.stdout
+    assert [Path(p).name for p in find_files([tmp_path])] == ["a.dcm"]
+    with pytest.raises(echolab.NotDicomError, match=r"pipe.dcm: is a named pipe \(FIFO\), not a regular file"):
+        echolab.open(tmp_path / "pipe.dcm")
+    row = inventory_row(str(tmp_path / "pipe.dcm"))
+    assert "named pipe" in row.error
+
+
+def test_scan_survives_a_worker_process_killed_by_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that kills the process reading it (SIGBUS from a file cut while mapped, a crashing
+    decoder) ended `scan` in BrokenProcessPool: it is a row with the reason, the others are read."""
+    import multiprocessing
+    import os
+    import signal
+
+    import echolab.inventory as inventory
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("the crash is planted in forked worker processes")
+    for index in range(12):
+        shutil.copy(sample("synthetic-mmode.dcm"), tmp_path / f"{index:02d}.dcm")
+    real = inventory.inventory_row
+
+    def crash_on_05(path: str, root: str | None = None) -> inventory.InventoryRow:
+        if path.endswith("05.dcm"):
+            os.kill(os.getpid(), signal.SIGKILL)  # as SIGBUS would, without a faulthandler dump
+        return real(path, root)
+
+    monkeypatch.setattr(inventory, "inventory_row", crash_on_05)
+    rows = list(scan([tmp_path], workers=2))
+    assert [row.path for row in rows] == [f"{index:02d}.dcm" for index in range(12)]
+    assert [row.path for row in rows if row.error] == ["05.dcm"]
+    assert rows[5].error == inventory.CRASHED and rows[5].size_bytes > 0
+    assert all(row.frames == rows[0].frames for row in rows if not row.error)

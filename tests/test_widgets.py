@@ -247,3 +247,20 @@ def test_browser_scrubs_only_the_frames_a_cut_cine_holds(tmp_path: Path) -> None
     assert "truncated-pixel-data" in browser.status.value
     browser.frame.value = browser.frame.max
     assert browser.frame_label.value.startswith(f"frame {present - 1} / {present - 1}")
+
+
+def test_a_confined_browser_lists_its_folder_and_nothing_else(folder: Path, tmp_path: Path) -> None:
+    """`echolab browse DIR`'s folder box scanned and showed any folder of the machine."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(sample("synthetic-mmode.dcm"), elsewhere / "secret.dcm")
+    browser = Browser(folder, confine=True)
+    listed = list(browser.file.options)
+    assert browser.folder_text.layout.display == "none" and browser.scan_button.layout.display == "none"
+    browser.folder_text.value = str(elsewhere)
+    browser.scan_button.click()  # a page can still send the click: nothing listens
+    browser.scan(elsewhere)
+    assert list(browser.file.options) == listed and "secret" not in str(listed)
+    assert "shows only its own folder" in browser.status.value
+    browser.scan(folder)  # its own folder: fine
+    assert list(browser.file.options) == listed

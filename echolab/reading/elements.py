@@ -18,6 +18,7 @@ from pydicom.datadict import dictionary_description, tag_for_keyword
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
+from pydicom.sequence import Sequence as PydicomSequence
 
 from ..errors import InvalidHeaderError
 
@@ -167,7 +168,14 @@ def get_str(dataset: Dataset, keyword: str, source: str | None, *, default: str 
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, (str, bytes)) else str(value)
+    """A short text of a header value for a message; never raises (a sequence's items may not
+    even parse: it is named by its size)."""
+    if isinstance(value, (Dataset, PydicomSequence)):
+        return f"a sequence of {len(value)} item(s)" if isinstance(value, PydicomSequence) else "a data set"
+    try:
+        text = repr(value) if isinstance(value, (str, bytes)) else str(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= 60 else text[:57] + "..."
 
 

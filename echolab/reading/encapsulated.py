@@ -139,11 +139,19 @@ def locate_encapsulated(
 
     if extended_offsets and extended_lengths and len(extended_offsets) == len(extended_lengths):
         spans = tuple((first_fragment + o, n + 8) for o, n in zip(extended_offsets, extended_lengths, strict=True))
-        if all(o + n <= end for o, n in spans):
+        if not all(o + n <= end for o, n in spans):
+            _warn("(7FE0,0001) Extended Offset Table points past the pixel data; scanning fragments instead", source)
+        elif not _disjoint_and_increasing(spans):
+            # one fragment listed a thousand times would be decoded a thousand times
+            _warn(
+                "(7FE0,0001) Extended Offset Table lists frames that repeat or overlap (each frame's "
+                "offset must lie past the end of the previous one); scanning fragments instead",
+                source,
+            )
+        else:
             return _check_count(
                 EncapsulatedFrames(spans, FrameLocation.EXTENDED_OFFSET_TABLE), number_of_frames, source
             )
-        _warn("(7FE0,0001) Extended Offset Table points past the pixel data; scanning fragments instead", source)
 
     fragments: Fragments | None = None
     if bot_length:
@@ -178,6 +186,11 @@ def locate_encapsulated(
     return _check_count(
         EncapsulatedFrames(spans, FrameLocation.FRAGMENT_SCAN, fragments.cut_short), number_of_frames, source
     )
+
+
+def _disjoint_and_increasing(spans: Sequence[tuple[int, int]]) -> bool:
+    """True when every span starts at or after the end of the one before it."""
+    return all(start >= previous + length for (previous, length), (start, _) in zip(spans, spans[1:], strict=False))
 
 
 def _whole_frames_of_table(starts: list[int], fragments: Fragments) -> EncapsulatedFrames | None:

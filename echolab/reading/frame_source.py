@@ -19,11 +19,19 @@ import numpy as np
 import pydicom.uid as uids
 
 from ..errors import PixelDataError, PixelDataWarning, warn
+from ..limits import limits, mib, raise_hint
 from .byte_io import BufferReader, ByteReader, FileReader
 from .decoders import check_decoder, decode_encapsulated, decode_native
 from .encapsulated import join_fragments, locate_encapsulated
 from .header import Header
-from .pixel_format import Photometric, PixelFormat, native_frame_nbytes, palette_table, pixel_format
+from .pixel_format import (
+    Photometric,
+    PixelFormat,
+    decoded_frame_nbytes,
+    native_frame_nbytes,
+    palette_table,
+    pixel_format,
+)
 
 __all__ = ["PixelSource", "pixel_source", "is_encapsulated", "decode_threads"]
 
@@ -160,7 +168,7 @@ class PixelSource:
             and (fmt.samples_per_pixel == 1 or fmt.planar_configuration == 0)
             and not (fmt.pixel_representation and fmt.bits_stored < fmt.bits_allocated)
             and len(frames) > 0
-            and list(frames) == list(range(frames[0], frames[0] + len(frames)))
+            and _consecutive(frames)
             and self.frame_nbytes == out[0].nbytes
         )
         if not plain:
@@ -172,6 +180,13 @@ class PixelSource:
         if self.big_endian and out.dtype.itemsize > 1:
             out.byteswap(inplace=True)
         return True
+
+
+def _consecutive(frames: Sequence[int]) -> bool:
+    """True when ``frames`` are consecutive ascending frame numbers (a ``range`` is checked at once)."""
+    if isinstance(frames, range):
+        return frames.step == 1
+    return all(b == a + 1 for a, b in zip(frames, frames[1:], strict=False))
 
 
 #: Decode threads for reads in the current context (None: ``$ECHOLAB_DECODE_THREADS`` or the CPUs).
@@ -269,6 +284,7 @@ def pixel_source(header: Header, number_of_frames: int, *, require_decoder: bool
                 extended_lengths=lengths,
                 source=src,
             )
+            _check_decoded_size(fmt, len(frames.spans), src)
             return _replace(base, number_of_frames=len(frames.spans), spans=frames.spans, cut_short=frames.cut_short)
         frame_nbytes = native_frame_nbytes(fmt)
         cut_short = value_offset + value_length > reader.size
@@ -293,6 +309,19 @@ def pixel_source(header: Header, number_of_frames: int, *, require_decoder: bool
         swap_ow_bytes=swap,
         cut_short=cut_short,
     )
+
+
+def _check_decoded_size(fmt: PixelFormat, frames: int, source: str | None) -> None:
+    """Refuse compressed pixel data whose frames, all decoded, would exceed ``max_decoded_bytes``:
+    a few kilobytes of highly compressed frames can claim gigabytes (see :mod:`echolab.limits`)."""
+    total, limit = frames * decoded_frame_nbytes(fmt), limits().max_decoded_bytes
+    if total > limit:
+        raise PixelDataError(
+            f"{frames} compressed frames of {fmt.rows} x {fmt.columns} ((0028,0010) Rows x (0028,0011) Columns) "
+            f"take {mib(total)} decoded, above echolab's {mib(limit)} limit for one file "
+            f"({raise_hint('max_decoded_bytes')})",
+            source,
+        )
 
 
 def _replace(source: PixelSource, **changes: object) -> PixelSource:

@@ -7,18 +7,18 @@ the whole Pixel Data value in memory. Single values are read with :mod:`.element
 
 from __future__ import annotations
 
-import mmap
 import os
 import struct
 import warnings
 from dataclasses import dataclass
-from typing import IO, cast
+from typing import IO, BinaryIO, cast
 
 import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
 from ..errors import InvalidHeaderError, NotDicomError
+from .byte_io import open_regular
 from .elements import short_exception
 
 __all__ = ["Header", "PixelElement", "read_header", "header_from_dataset", "looks_like_dicom"]
@@ -95,15 +95,15 @@ def read_header(path: str | os.PathLike[str]) -> Header:
         When the header is truncated or corrupt.
     """
     source = os.fspath(path)
-    if os.path.isdir(source):
-        raise NotDicomError("is a directory, not a DICOM file", source)
-    file_size = os.path.getsize(source)  # raises FileNotFoundError for a missing path
-    if file_size == 0:
-        raise NotDicomError("the file is empty (0 bytes); a DICOM file starts with a header", source)
-    # a memory map reads no further than the file's end: a corrupt 4 GiB element length costs
-    # nothing (a buffered file would allocate it before finding the end), and it is faster too
-    with open(source, "rb") as raw_file, mmap.mmap(raw_file.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        fp = cast(IO[bytes], mapped)  # duck-typed: read, seek, tell
+    # only a regular file (a named pipe would block forever); FileNotFoundError for a missing path
+    with os.fdopen(open_regular(source), "rb") as handle:
+        file_size = os.fstat(handle.fileno()).st_size
+        if file_size == 0:
+            raise NotDicomError("the file is empty (0 bytes); a DICOM file starts with a header", source)
+        # reads never ask for more than the file held when opened: a corrupt 4 GiB element length
+        # costs nothing, and a file cut short meanwhile gives short reads (a memory map would
+        # kill the process with SIGBUS), which pydicom reports as a truncated header
+        fp = cast(IO[bytes], _BoundedReader(handle, file_size))
         dataset = _dcmread_header(fp, source)
         stop_position = fp.tell()
         is_implicit, is_little = dataset.original_encoding
@@ -126,6 +126,34 @@ def read_header(path: str | os.PathLike[str]) -> Header:
         pixel_element=pixel_element,
         file_size=file_size,
     )
+
+
+class _BoundedReader:
+    """A file read no further than ``size`` bytes, its size when opened (what pydicom needs of a
+    file object: ``read``, ``seek``, ``tell``).
+
+    A read asks the file for at most the bytes left before ``size``: a corrupt element length of
+    4 GiB allocates nothing (a buffered file allocates what is asked before finding the end), and
+    a file that shrinks while it is read gives short reads instead of a crash.
+    """
+
+    def __init__(self, handle: BinaryIO, size: int) -> None:
+        self._handle = handle
+        self._size = size
+        self._position = handle.tell()
+
+    def read(self, size: int | None = -1) -> bytes:
+        left = max(0, self._size - self._position)
+        data = self._handle.read(left if size is None or size < 0 or size > left else size)
+        self._position += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        self._position = self._handle.seek(offset, whence)
+        return self._position
+
+    def tell(self) -> int:
+        return self._position
 
 
 def header_from_dataset(dataset: Dataset) -> Header:
@@ -186,11 +214,12 @@ def _dcmread_full(fp: IO[bytes], source: str) -> Dataset:
 
 def looks_like_dicom(path: str | os.PathLike[str]) -> bool:
     """True when ``path`` is a file that starts like DICOM: the 'DICM' magic after the 128-byte
-    preamble, or a raw data set without one. Reads at most 132 bytes; never raises."""
+    preamble, or a raw data set without one. Reads at most 132 bytes of a regular file (never a
+    named pipe or a device: False); never raises."""
     try:
-        with open(path, "rb") as handle:
+        with os.fdopen(open_regular(path), "rb") as handle:
             head = handle.read(132)
-    except OSError:
+    except (OSError, NotDicomError):  # missing, unreadable, or not a regular file (never opened)
         return False
     return head[128:132] == b"DICM" or _looks_like_raw_dataset(head[:8])
 

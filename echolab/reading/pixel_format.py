@@ -14,13 +14,12 @@ import numpy as np
 from pydicom.pixels.common import PhotometricInterpretation as Photometric
 
 from ..errors import InvalidHeaderError, PixelDataError, PixelDataWarning, warn
+from ..limits import limits, mib, raise_hint
 from .elements import element_name, get_int, get_str
 from .header import Header
 
-__all__ = ["PixelFormat", "Photometric", "pixel_format", "palette_table", "native_frame_nbytes", "MAX_FRAME_BYTES"]
+__all__ = ["PixelFormat", "Photometric", "pixel_format", "palette_table", "native_frame_nbytes", "decoded_frame_nbytes"]
 
-#: Largest decoded frame echolab will allocate (bytes); larger headers are refused as corrupt.
-MAX_FRAME_BYTES = 1 << 30
 #: The photometric interpretations echolab decodes, with the samples per pixel each has.
 _SAMPLES_PER_INTERPRETATION: dict[Photometric, int] = {
     Photometric.MONOCHROME1: 1,
@@ -166,14 +165,23 @@ def pixel_format(header: Header) -> PixelFormat:
         interpretation,
     )
     # palette entries may be 16-bit: bound the decoded frame by the widest output it can have
-    frame_bytes = rows * columns * 3 * max(fmt.stored_dtype.itemsize, 2 if fmt.is_palette else 1)
-    if frame_bytes > MAX_FRAME_BYTES:
+    frame_bytes = decoded_frame_nbytes(fmt)
+    limit = limits().max_frame_bytes
+    if frame_bytes > limit:
         raise InvalidHeaderError(
-            f"{element_name('Rows')} = {rows} x {element_name('Columns')} = {columns} gives a "
-            f"{frame_bytes / 2**20:.0f} MiB frame, above echolab's {MAX_FRAME_BYTES >> 20} MiB limit",
+            f"{element_name('Rows')} = {rows} x {element_name('Columns')} = {columns} x "
+            f"{element_name('SamplesPerPixel')} = {samples} gives a {mib(frame_bytes)} frame decoded, above "
+            f"echolab's {mib(limit)} limit for one frame (real ultrasound frames take 1 to 6 MiB; "
+            f"{raise_hint('max_frame_bytes')})",
             src,
         )
     return fmt
+
+
+def decoded_frame_nbytes(fmt: PixelFormat) -> int:
+    """The most bytes one decoded frame of ``fmt`` can take (RGB, 16-bit palette entries counted)."""
+    itemsize = max(fmt.stored_dtype.itemsize, 2 if fmt.is_palette else 1)
+    return fmt.rows * fmt.columns * (3 if fmt.is_colour else 1) * itemsize
 
 
 def palette_table(header: Header, fmt: PixelFormat) -> np.ndarray:

@@ -14,13 +14,16 @@ Parsing never raises for one bad item: problems that make a region unusable are 
 from __future__ import annotations
 
 import math
+import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, TypeVar
 
 import numpy as np
+from pydicom.dataelem import RawDataElement, convert_raw_data_element
 from pydicom.dataset import Dataset
+from pydicom.sequence import Sequence as PydicomSequence
 
 from ..codes import DataType, DopplerScaleType, PhysicalUnits, RegionFlags, RegionKind, RegionNote, Rule, SpatialFormat
 from ..conventions import (
@@ -36,8 +39,9 @@ from ..conventions import (
     axis_key,
     axis_long_name,
 )
-from ..errors import InvalidHeaderError, RegionError
-from .elements import element_name, get_float, get_int
+from ..errors import InvalidHeaderError, RegionError, RegionWarning, warn
+from ..limits import limits, raise_hint
+from .elements import element_name, get_float, get_int, short_exception
 
 _CodeEnum = TypeVar("_CodeEnum", bound=IntEnum)
 
@@ -136,24 +140,37 @@ class Axis:
         }
 
     @classmethod
-    def from_attrs(cls, attrs: Mapping[str, Any], name: str, region_min: int, kind: RegionKind) -> Axis:
+    def from_attrs(
+        cls, attrs: Mapping[str, Any], name: str, region_min: int, kind: RegionKind, region_max: int | None = None
+    ) -> Axis:
         """Rebuild axis ``name`` (``"x"`` or ``"y"``) of a region whose box starts at ``region_min``
-        from attrs written by :meth:`to_attrs`; the axis is calibrated exactly when
-        :func:`parse_region` would have calibrated it (known units, a finite non-zero delta)."""
+        (and ends at ``region_max``, when known) from attrs written by :meth:`to_attrs`; the axis
+        is calibrated exactly when :func:`parse_region` would have calibrated it (known units, a
+        finite non-zero delta, a reference pixel within reach, finite values over the box)."""
         code = attrs.get(axis_key(PHYSICAL_UNITS_DIRECTION, name))
         delta = attrs.get(axis_key(PHYSICAL_DELTA, name))
         units = _enum_or_none(PhysicalUnits, None if code is None else int(code))
+        reference_pixel = int(attrs.get(axis_key(REFERENCE_PIXEL, name), 0))
+        reference_value = float(attrs.get(axis_key(REFERENCE_PIXEL_PHYSICAL_VALUE, name), 0.0))
         calibrated = (
-            units not in (None, PhysicalUnits.NONE) and delta is not None and math.isfinite(delta) and delta != 0.0
+            units not in (None, PhysicalUnits.NONE)
+            and delta is not None
+            and math.isfinite(delta)
+            and delta != 0.0
+            and abs(reference_pixel) <= _FARTHEST_REFERENCE
         )
+        if calibrated and region_max is not None:
+            box = (region_min, region_min, region_max, region_max)
+            assert delta is not None
+            calibrated = _finite_over(box, name, region_min, reference_pixel, reference_value, float(delta))
         return cls(
             name=name,
             units=units if calibrated else None,
             units_code=None if code is None else int(code),
             delta=None if delta is None else float(delta),
             region_min=region_min,
-            reference_pixel=int(attrs.get(axis_key(REFERENCE_PIXEL, name), 0)),
-            reference_value=float(attrs.get(axis_key(REFERENCE_PIXEL_PHYSICAL_VALUE, name), 0.0)),
+            reference_pixel=reference_pixel,
+            reference_value=reference_value,
             long_name=axis_long_name(units if calibrated else None, name, kind),
             uncalibrated_reason=None if calibrated else f"{name} axis has no calibration in the attrs",
         )
@@ -186,6 +203,9 @@ class Region:
         (see :mod:`echolab.corrections`); empty when the axes are the header's.
     original
         The region as the header describes it, when ``corrections`` changed it; else None.
+    duplicate_of
+        For an item identical to an earlier one: that item's index (this one is unusable, the
+        region is listed once); else None.
     """
 
     index: int
@@ -200,6 +220,7 @@ class Region:
     notes: tuple[tuple[RegionNote, str], ...] = field(default=())
     corrections: tuple[tuple[Rule, str], ...] = field(default=())
     original: Region | None = field(default=None, repr=False)
+    duplicate_of: int | None = None
 
     @property
     def spatial_format(self) -> SpatialFormat | None:
@@ -271,19 +292,143 @@ def _unknown(code: int | None) -> str:
 
 
 def parse_regions(dataset: Dataset, rows: int, columns: int, source: str | None) -> tuple[Region, ...]:
-    """Parse every item of (0018,6011) Sequence of Ultrasound Regions, in sequence order.
+    """Parse the items of (0018,6011) Sequence of Ultrasound Regions, in sequence order.
 
     Items that cannot be used are still returned (with ``problems``), so that index ``i``
-    always means item ``i`` of the sequence.
+    always means item ``i`` of the sequence. An item identical to an earlier one is listed once:
+    the copy is unusable, its problem naming the first. Only the first
+    :attr:`~echolab.limits.Limits.max_regions` items are read (the others are ignored with a
+    :class:`~echolab.errors.RegionWarning`; pydicom is not even asked to parse them).
+
+    Raises
+    ------
+    InvalidHeaderError
+        When (0018,6011) is not a sequence of items (e.g. stored with VR OB, UT or LO).
     """
+    items, more = _region_items(dataset, source)
+    if more:
+        warn(
+            RegionWarning,
+            f"{element_name('SequenceOfUltrasoundRegions')} holds more than {len(items)} items; echolab reads the "
+            f"first {len(items)} (real files have 1 to 4; {raise_hint('max_regions')})",
+            source,
+            stacklevel=4,
+        )
+    regions: list[Region] = []
+    first_of: dict[tuple[Any, ...], int] = {}
+    copies: list[str] = []
+    for index, item in enumerate(items):
+        key = _item_key(item)
+        if key is not None and key in first_of:
+            first = first_of[key]
+            problem = f"identical to region {first} (the same (0018,6011) item written again); use region {first}"
+            regions.append(
+                Region(
+                    index, None, None, RegionFlags(0), None, None, None, None, problems=(problem,), duplicate_of=first
+                )
+            )
+            copies.append(f"item {index} repeats item {first}")
+            continue
+        if key is not None:
+            first_of[key] = index
+        regions.append(parse_region(item, index, rows, columns, source))
+    if copies:
+        warn(
+            RegionWarning,
+            f"{element_name('SequenceOfUltrasoundRegions')} repeats items ({', '.join(copies[:5])}"
+            f"{', ...' if len(copies) > 5 else ''}); each is listed once, the copies are unusable",
+            source,
+            stacklevel=4,
+        )
+    return tuple(regions)
+
+
+def _item_key(item: Dataset) -> tuple[Any, ...] | None:
+    """What makes two items the same (every element's tag and raw value); None when unreadable."""
     try:
-        sequence = dataset["SequenceOfUltrasoundRegions"].value if "SequenceOfUltrasoundRegions" in dataset else None
-        items = list(sequence) if sequence else []
+        return tuple((int(tag), _raw_bytes(item.get_item(tag))) for tag in sorted(item.keys()))
+    except Exception:
+        return None
+
+
+def _raw_bytes(element: Any) -> Any:
+    value = element.value
+    if isinstance(element, RawDataElement) or isinstance(value, (bytes, str, int, float)):
+        return value
+    return repr(value)
+
+
+def _region_items(dataset: Dataset, source: str | None) -> tuple[list[Dataset], bool]:
+    """The first ``max_regions`` items of (0018,6011), and whether it holds more.
+
+    A sequence read from a file is still raw bytes: it is cut after the items echolab reads before
+    pydicom parses it, so that a header of a hundred thousand items costs no more than 64.
+    """
+    tag = 0x00186011
+    limit = limits().max_regions
+    if tag not in dataset:
+        return [], False
+    more = False
+    try:
+        element: Any = dataset.get_item(tag)
+        if isinstance(element, RawDataElement) and element.value is not None and element.VR in (None, "SQ"):
+            cut = _end_of_items(element.value, limit, element.is_little_endian)
+            if cut is not None:
+                more = True
+                element = convert_raw_data_element(
+                    element._replace(value=element.value[:cut], length=cut),
+                    encoding=dataset._character_set,
+                    ds=dataset,
+                )
+            else:
+                element = dataset[tag]
+        else:
+            element = dataset[tag]
+        sequence = element.value
     except Exception as exc:
         raise InvalidHeaderError(
-            f"{element_name('SequenceOfUltrasoundRegions')} cannot be read ({type(exc).__name__})", source
+            f"{element_name('SequenceOfUltrasoundRegions')} cannot be read ({short_exception(exc)})", source
         ) from exc
-    return tuple(parse_region(item, index, rows, columns, source) for index, item in enumerate(items))
+    if sequence is None or (isinstance(sequence, (bytes, str)) and not sequence):
+        return [], False
+    if not isinstance(sequence, PydicomSequence) or not all(isinstance(item, Dataset) for item in sequence):
+        raise InvalidHeaderError(
+            f"{element_name('SequenceOfUltrasoundRegions')} is stored with VR {element.VR} "
+            f"({type(sequence).__name__}); it must be a sequence (VR SQ) of items",
+            source,
+        )
+    items = list(sequence)
+    return items[:limit], more or len(items) > limit
+
+
+_ITEM = 0xFFFEE000
+_SEQUENCE_DELIMITER = 0xFFFEE0DD
+_ITEM_DELIMITER = (b"\xfe\xff\x0d\xe0\x00\x00\x00\x00", b"\xff\xfe\xe0\x0d\x00\x00\x00\x00")
+
+
+def _end_of_items(data: bytes, limit: int, little_endian: bool) -> int | None:
+    """Byte offset in a sequence value where item ``limit`` starts, when it holds more than
+    ``limit`` items; None when it holds no more (or its item headers cannot be walked: pydicom
+    then parses it, and reports what is wrong)."""
+    endian = "<" if little_endian else ">"
+    delimiter = _ITEM_DELIMITER[0 if little_endian else 1]
+    position, count = 0, 0
+    while position + 8 <= len(data):
+        group, element, length = struct.unpack_from(f"{endian}HHL", data, position)
+        tag = group << 16 | element
+        if tag != _ITEM:
+            return None  # the sequence delimiter, or bytes pydicom will judge
+        if count == limit:
+            return position
+        if length == 0xFFFFFFFF:  # undefined length: up to its item delimiter
+            end = data.find(delimiter, position + 8)
+            if end < 0:
+                return None
+            position = end + 8
+        else:
+            position += 8 + length
+        count += 1
+    return None
 
 
 def parse_region(item: Dataset, index: int, rows: int, columns: int, source: str | None) -> Region:
@@ -419,6 +564,16 @@ def _parse_axis(
         reason = f"{element_name(delta_kw)} is missing"
     elif delta == 0.0 or not math.isfinite(delta):
         reason = f"{element_name(delta_kw)} = {delta} (a calibrated axis needs a non-zero delta)"
+    elif abs(reference_pixel) > _FARTHEST_REFERENCE:
+        reason = (
+            f"{element_name(ref_pixel_kw)} = {reference_pixel} lies farther from the region than any image "
+            f"reaches (valid: -{_FARTHEST_REFERENCE}..{_FARTHEST_REFERENCE})"
+        )
+    elif box is not None and not _finite_over(box, name, region_min, reference_pixel, reference_value, delta):
+        reason = (
+            f"{element_name(delta_kw)} = {delta:g} with {element_name(ref_value_kw)} = {reference_value:g} "
+            "gives values beyond the floating-point range over the region (infinite coordinates)"
+        )
     if reason is not None:
         notes.append((RegionNote.UNCALIBRATED, f"{name} axis has no calibration, using pixel offsets: {reason}"))
         units = None
@@ -433,6 +588,20 @@ def _parse_axis(
         long_name=axis_long_name(units, name, kind),
         uncalibrated_reason=reason,
     )
+
+
+#: Farthest a reference pixel can meaningfully lie from its region: the largest image dimension.
+_FARTHEST_REFERENCE = 65535
+
+
+def _finite_over(
+    box: tuple[int, int, int, int], name: str, region_min: int, reference_pixel: int, value: float, delta: float
+) -> bool:
+    """True when the axis values at both ends of the box are finite numbers."""
+    last = box[2] if name == "x" else box[3]
+    with np.errstate(over="ignore", invalid="ignore"):
+        ends = value + (np.array([region_min, last], dtype=np.float64) - (region_min + reference_pixel)) * delta
+    return bool(np.all(np.isfinite(ends)))
 
 
 def axes_from_attrs(attrs: Mapping[str, Any], source: str | None = None) -> tuple[Axis, Axis]:
@@ -453,9 +622,9 @@ def axes_from_attrs(attrs: Mapping[str, Any], source: str | None = None) -> tupl
             "use the DataArray of EchoFile.region(i), or the Region itself",
             source,
         )
-    x0, y0 = (int(v) for v in np.atleast_1d(location)[:2])
+    x0, y0, x1, y1 = (int(v) for v in np.atleast_1d(location)[:4])
     try:
         kind = RegionKind(attrs.get(REGION_KIND, RegionKind.OTHER.value))
     except ValueError:
         kind = RegionKind.OTHER
-    return Axis.from_attrs(attrs, "x", x0, kind), Axis.from_attrs(attrs, "y", y0, kind)
+    return Axis.from_attrs(attrs, "x", x0, kind, x1), Axis.from_attrs(attrs, "y", y0, kind, y1)

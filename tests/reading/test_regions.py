@@ -12,7 +12,7 @@ from pydicom.dataset import Dataset
 
 import echolab
 from echolab.codes import DataType, PhysicalUnits, RegionKind, RegionNote, SpatialFormat
-from echolab.reading.regions import parse_region
+from echolab.reading.regions import axes_from_attrs, parse_region
 
 from ..conftest import SHARED, UNDECODABLE, all_file_params, package_file, resolve, shared_file, shared_params
 from ..make import write_file
@@ -319,3 +319,39 @@ def test_ge_mmode_time_uses_the_nonzero_reference_value() -> None:
     # Reference Pixel X0 = 864 (column 914) holds 0.658963 s
     assert float(da.x[-1]) == pytest.approx(0.658963 - 0.00347251, rel=1e-6)
     assert float(da.x[0]) == pytest.approx(0.658963 - 864 * 0.00347251, rel=1e-6)
+
+
+@pytest.mark.parametrize("vr", ["OB", "UT", "LO"])
+def test_regions_stored_with_another_vr_are_an_invalid_header_error(tmp_path, vr: str) -> None:  # type: ignore[no-untyped-def]
+    """(0018,6011) written with VR OB, UT or LO instead of SQ raised TypeError."""
+    from ..hostile import regions_with_vr
+
+    path = regions_with_vr(tmp_path / f"{vr}.dcm", vr)
+    with pytest.raises(echolab.InvalidHeaderError) as caught:
+        echolab.open(path)
+    assert caught.value.source == path
+    assert caught.value.reason.startswith(
+        f"(0018,6011) Sequence of Ultrasound Regions is stored with VR {vr} "
+    ) and caught.value.reason.endswith("it must be a sequence (VR SQ) of items")
+
+
+@pytest.mark.parametrize(
+    ("builder", "reason"),
+    [
+        ("huge_delta", "gives values beyond the floating-point range over the region"),
+        ("absurd_reference_pixel", "(0018,6020) Reference Pixel X0 = 4294967295 lies farther from the region"),
+    ],
+)
+def test_an_axis_with_infinite_or_absurd_values_is_uncalibrated(tmp_path, builder: str, reason: str) -> None:  # type: ignore[no-untyped-def]
+    """Deltas of 1e308 gave ±inf coordinates, a Reference Pixel of 4294967295 gave -42,949,672 cm,
+    both without a warning; such an axis falls back to pixels, with the reason."""
+    from .. import hostile
+
+    path = getattr(hostile, builder)(tmp_path / "odd.dcm")
+    f = echolab.open(path)
+    with pytest.warns(echolab.UncalibratedAxisWarning, match=re.escape(reason)):
+        da = f.region(0)
+    assert da.x.attrs["units"] == "pixel" and np.all(np.isfinite(da.x.values)) and da.x.values[0] == 0
+    assert da.y.attrs["units"] == "cm"
+    x_axis, _ = axes_from_attrs(da.attrs)
+    assert not x_axis.calibrated  # the attrs say the same after a round trip

@@ -1,0 +1,93 @@
+"""Bounds on the work one file can cause, whatever its header claims (in the spirit of Pillow's
+``Image.MAX_IMAGE_PIXELS``).
+
+A header of a few bytes can claim frames of gigabytes or a hundred thousand regions; echolab
+refuses such files with an :class:`~echolab.errors.EcholabError` that names the limit and how to
+raise it, before any decoder or allocation sees them:
+
+``max_frame_bytes``
+    One decoded frame (rows x columns x samples x bytes per sample, RGB for palettes), default
+    256 MiB: a 4K RGB frame is 25 MiB, real ultrasound frames are 1 to 6 MiB.
+``max_decoded_bytes``
+    Every frame of one compressed file decoded, default 4 GiB (real cines decode to well under
+    1 GiB). Uncompressed files are not bound by it: their pixels are in the file already.
+``max_regions``
+    Items of (0018,6011) Sequence of Ultrasound Regions that are read, default 64 (real files
+    have 1 to 4); the items after them are ignored with a warning.
+
+Each is read from the environment (``ECHOLAB_MAX_FRAME_BYTES``, ``ECHOLAB_MAX_DECODED_BYTES``,
+``ECHOLAB_MAX_REGIONS``), so worker processes (Dask, ``echolab scan``) started afterwards follow
+the same limits; :func:`set_limits` sets them there.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+
+__all__ = ["Limits", "limits", "set_limits", "DEFAULT_LIMITS", "raise_hint", "mib"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits in force (see the module docstring)."""
+
+    max_frame_bytes: int = 256 << 20
+    max_decoded_bytes: int = 4 << 30
+    max_regions: int = 64
+
+
+#: The limits when nothing is set.
+DEFAULT_LIMITS = Limits()
+
+_ENVIRONMENT = {
+    "max_frame_bytes": "ECHOLAB_MAX_FRAME_BYTES",
+    "max_decoded_bytes": "ECHOLAB_MAX_DECODED_BYTES",
+    "max_regions": "ECHOLAB_MAX_REGIONS",
+}
+
+
+def limits() -> Limits:
+    """The limits in force: the environment's where set to a positive integer, else the defaults."""
+    values: dict[str, int] = {}
+    for field in fields(Limits):
+        text = os.environ.get(_ENVIRONMENT[field.name], "").strip()
+        if text.isdigit() and int(text) > 0:
+            values[field.name] = int(text)
+    return Limits(**values)
+
+
+def set_limits(
+    *, max_frame_bytes: int | None = None, max_decoded_bytes: int | None = None, max_regions: int | None = None
+) -> Limits:
+    """Change the limits for this process and the worker processes it starts afterwards; return
+    the limits in force before (to restore them with ``set_limits(**dataclasses.asdict(old))``).
+
+    Examples
+    --------
+    >>> import echolab
+    >>> old = echolab.set_limits(max_decoded_bytes=16 << 30)  # a 16 GiB cine
+    >>> _ = echolab.set_limits(max_decoded_bytes=old.max_decoded_bytes)
+    """
+    previous = limits()
+    for name, value in (
+        ("max_frame_bytes", max_frame_bytes),
+        ("max_decoded_bytes", max_decoded_bytes),
+        ("max_regions", max_regions),
+    ):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"{name} must be a positive integer, not {value!r}")
+        os.environ[_ENVIRONMENT[name]] = str(value)
+    return previous
+
+
+def raise_hint(name: str) -> str:
+    """How to raise limit ``name``, as error messages say it."""
+    return f"raise it with echolab.set_limits({name}=...) or ${_ENVIRONMENT[name]}"
+
+
+def mib(count: int) -> str:
+    """``count`` bytes in MiB (or GiB from 1 GiB), as messages show sizes."""
+    return f"{count / 2**30:.1f} GiB" if count >= 1 << 30 else f"{count / 2**20:.0f} MiB"
