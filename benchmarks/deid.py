@@ -25,26 +25,11 @@ import time
 import warnings
 from pathlib import Path
 
-import pydicom
-from pydicom.data import get_testdata_file
-from pydicom.encaps import encapsulate, generate_frames
+from decode import make_long_cine  # the same 600-frame cine as the decode benchmark (same folder)
 
 from echolab.deid import DeidStatus, deidentify
 
 GOAL_FRAMES_PER_SECOND = 100.0
-
-
-def make_long_cine(frames: int, folder: Path) -> Path:
-    """Write the SonoSite cine with its frames repeated to ``frames`` (as benchmarks/decode.py does)."""
-    ds = pydicom.dcmread(get_testdata_file("color3d_jpeg_baseline.dcm"))
-    originals = list(generate_frames(ds.PixelData, number_of_frames=ds.NumberOfFrames))
-    encoded = [originals[i % len(originals)] for i in range(frames)]
-    ds.PixelData = encapsulate(encoded, has_bot=True)
-    ds["PixelData"].is_undefined_length = True
-    ds.NumberOfFrames = frames
-    path = folder / f"cine{frames}.dcm"
-    ds.save_as(path)
-    return path
 
 
 def frames_per_second(source: Path, folder: Path, workers: int | None, repeat: int, codec: str) -> tuple[float, int]:
@@ -75,7 +60,7 @@ def main() -> int:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        source = make_long_cine(args.frames, folder)
+        source, _ = make_long_cine(args.frames, folder)
         decoded = args.frames * 480 * 640 * 3
         print(f"cine: {args.frames} frames 640 x 480 RGB, {os.path.getsize(source) / 1e6:.1f} MB JPEG Baseline")
         print(f"machine: {cpus} CPU(s) available; codec {args.codec}")
