@@ -26,8 +26,8 @@ import pandas as pd
 
 from .codes import BeatSource, DataType, RegionKind
 from .conventions import BEAT_TIME_BASE, REGION_INDEX
-from .errors import EcholabError, EcholabWarning, InvalidHeaderError, TimingWarning, warn
-from .reading.elements import element_name, get_float_list
+from .errors import EcholabError, EcholabWarning
+from .reading.elements import element_name
 
 if TYPE_CHECKING:
     from .echofile import EchoFile
@@ -41,19 +41,9 @@ FRAMES_CLOCK = "frames"
 
 
 def r_wave_times(f: EchoFile) -> np.ndarray | None:
-    """(0018,6060) R Wave Time Vector in seconds from the first frame, sorted; None when absent.
-
-    An unreadable value is ignored with a :class:`~echolab.TimingWarning` (and None returned).
-    """
-    try:
-        values = get_float_list(f.dataset, "RWaveTimeVector", f.source)
-    except InvalidHeaderError as exc:
-        warn(TimingWarning, f"{exc.reason}; no beats taken from it", f.source, stacklevel=3)
-        return None
-    if not values:
-        return None
-    times: np.ndarray = np.unique(np.asarray(values, dtype=np.float64)) / 1000.0
-    return times
+    """(0018,6060) R Wave Time Vector in seconds from the first frame, sorted; None when absent or
+    unreadable (read with the frame timing: see :attr:`echolab.reading.timing.FrameTiming.r_waves`)."""
+    return f.timing.r_waves
 
 
 def beat_table(r_waves: np.ndarray, source: str, time_base: str) -> pd.DataFrame:

@@ -40,12 +40,17 @@ class FrameTiming:
     candidates
         Every usable timing element with what it implies, chosen or not (see
         :func:`timing_candidates`), so that checks can compare them without reading the header.
+    r_waves
+        (0018,6060) R Wave Time Vector in s from the first frame (PS3.3 C.8.5.6: ms "relative to
+        the time of the start of the acquisition of the first frame"), sorted and unique; None
+        when absent or unreadable (then a note says why).
     """
 
     times: np.ndarray
     source: TimingSource
     notes: tuple[str, ...] = ()
     candidates: tuple[TimingCandidate, ...] = ()
+    r_waves: np.ndarray | None = None
 
     @property
     def has_timing(self) -> bool:
@@ -63,7 +68,22 @@ class FrameTiming:
 def frame_timing(dataset: Dataset, number_of_frames: int, source: str | None) -> FrameTiming:
     """Return the frame times of a data set with ``number_of_frames`` frames."""
     chosen = _chosen_timing(dataset, number_of_frames, source)
-    return replace(chosen, candidates=tuple(timing_candidates(dataset, number_of_frames, source)))
+    notes = list(chosen.notes)
+    r_waves = _r_wave_times(dataset, source, notes)
+    candidates = tuple(timing_candidates(dataset, number_of_frames, source))
+    return replace(chosen, candidates=candidates, r_waves=r_waves, notes=tuple(notes))
+
+
+def _r_wave_times(dataset: Dataset, source: str | None, notes: list[str]) -> np.ndarray | None:
+    try:
+        values = get_float_list(dataset, "RWaveTimeVector", source)
+    except InvalidHeaderError as exc:
+        notes.append(f"{exc.reason}; no beats taken from it")
+        return None
+    if not values:
+        return None
+    times: np.ndarray = np.unique(np.asarray(values, dtype=np.float64)) / 1000.0
+    return times
 
 
 def _chosen_timing(dataset: Dataset, number_of_frames: int, source: str | None) -> FrameTiming:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -114,3 +115,24 @@ def test_real_files_timing_is_monotonic_and_from_the_named_source(row: dict[str,
         assert f.cine_rate == float(row["cine_rate"])
     heart_rate = float(row["heart_rate"]) if row["heart_rate"] else 0
     assert f.heart_rate == (heart_rate if heart_rate > 0 else None)
+
+
+def test_r_wave_time_vector_is_read_with_the_frame_timing(tmp_path: Path) -> None:
+    """(0018,6060) in ms from the first frame becomes seconds on the frames' clock, read with the
+    header (the beat table above it parses nothing); an unreadable one is a TimingWarning at open."""
+
+    from ..make import make_dataset, write_file
+
+    path = write_file(tmp_path / "r.dcm", frames=4, FrameTime=40.0, RWaveTimeVector=[800.0, 0.0, 400.0, 400.0])
+    f = echolab.open(path)
+    np.testing.assert_allclose(f.timing.r_waves, [0.0, 0.4, 0.8])  # sorted, repeats once
+    assert list(f.beats()["start"]) == pytest.approx([0.0, 0.4])
+    ds = make_dataset(frames=4, FrameTime=40.0)
+    ds.add_new(0x00186060, "OB", b"abc")  # 3 bytes: not one 4-byte float
+    bad = tmp_path / "bad.dcm"
+    ds.save_as(bad, enforce_file_format=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        g = echolab.open(bad)
+    assert g.timing.r_waves is None and g.beats().empty
+    assert any(isinstance(w.message, echolab.TimingWarning) and "(0018,6060)" in str(w.message) for w in caught)
