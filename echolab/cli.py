@@ -89,6 +89,20 @@ def _require(paths: Sequence[str], valid: str) -> None:
             raise UsageError(f"no such file or folder; {valid}", path)
 
 
+def _sources_and_output(paths: Sequence[str], valid: str, output: str) -> tuple[list[str], str]:
+    """Split ``SRC... OUT``: every source must exist and ``OUT``, when it exists, be a folder.
+
+    ``valid`` says what the command takes; ``output`` names the last path ("the archive", ...).
+    """
+    sources, out = list(paths[:-1]), paths[-1]
+    if not sources:
+        raise UsageError(f"no source before {output}; {valid}", out)
+    _require(sources, valid)
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"exists and is not a folder; {output} (the last path) is a folder", out)
+    return sources, out
+
+
 def _info(args: argparse.Namespace) -> int:
     from .datasets import identifying_attrs
     from .echofile import open_collecting
@@ -141,12 +155,7 @@ def _scan(args: argparse.Namespace) -> int:
 def _convert(args: argparse.Namespace) -> int:
     from .convert import convert, read_key
 
-    sources, store = args.paths[:-1], args.paths[-1]
-    if not sources:
-        raise UsageError(f"no source before the archive; {_SOURCES} to convert, then OUT.zarr", store)
-    _require(sources, f"{_SOURCES} to convert, then OUT.zarr")
-    if os.path.exists(store) and not os.path.isdir(store):
-        raise UsageError("exists and is not a folder; the archive (the last path) is a Zarr folder", store)
+    sources, store = _sources_and_output(args.paths, f"{_SOURCES} to convert, then OUT.zarr", "the archive")
     results = convert(
         sources,
         store,
@@ -181,12 +190,7 @@ def _clips(args: argparse.Namespace) -> int:
     from .clips import export
     from .clips.export import KINDS
 
-    sources, out = args.paths[:-1], args.paths[-1]
-    if not sources:
-        raise UsageError(f"no source before the output; {_SOURCES} to make clips of, then OUT", out)
-    _require(sources, f"{_SOURCES} to make clips of, then OUT")
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise UsageError("exists and is not a folder; the output (the last path) is a folder", out)
+    sources, out = _sources_and_output(args.paths, f"{_SOURCES} to make clips of, then OUT", "the output")
     kinds = tuple(kind.strip().lower() for kind in args.kinds.split(",") if kind.strip())
     unknown = [kind for kind in kinds if kind not in KINDS]
     if unknown or not kinds:
@@ -285,13 +289,8 @@ def _check(args: argparse.Namespace) -> int:
 def _deid(args: argparse.Namespace) -> int:
     from .deid import AUDIT_FILE, DeidStatus, deidentify
 
-    sources, out = args.paths[:-1], args.paths[-1]
     valid = "give DICOM files or folders to de-identify, then the output folder"
-    if not sources:
-        raise UsageError(f"no source before the output folder; {valid}", out)
-    _require(sources, valid)
-    if os.path.exists(out) and not os.path.isdir(out):
-        raise UsageError("exists and is not a folder; the output (the last path) is a folder", out)
+    sources, out = _sources_and_output(args.paths, valid, "the output folder")
     salt = args.salt or os.environ.get("ECHOLAB_DEID_SALT")
     if not salt:
         raise UsageError(
