@@ -49,7 +49,7 @@ from .conventions import (
     time_attrs,
     with_source,
 )
-from .reading.frame_source import PixelSource
+from .reading.frame_source import FrameReader, PixelSource
 from .reading.regions import Axis, Region
 from .reading.timing import FrameTiming
 
@@ -64,7 +64,7 @@ class FrameArray(BackendArray):
     Parameters
     ----------
     pixels
-        The file's :class:`PixelSource`.
+        Where the frames come from: the file's :class:`PixelSource` (or an archive's frames).
     box
         Inclusive (x0, y0, x1, y1) image pixel box to crop every frame to; None for the image.
     keep
@@ -73,7 +73,7 @@ class FrameArray(BackendArray):
     """
 
     def __init__(
-        self, pixels: PixelSource, box: tuple[int, int, int, int] | None = None, keep: np.ndarray | None = None
+        self, pixels: FrameReader, box: tuple[int, int, int, int] | None = None, keep: np.ndarray | None = None
     ) -> None:
         self.pixels = pixels
         x0, y0, x1, y1 = box if box is not None else (0, 0, pixels.fmt.columns - 1, pixels.fmt.rows - 1)
