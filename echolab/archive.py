@@ -9,9 +9,12 @@ an ``image`` group and one ``region_<i>`` group per usable region, as
   (:class:`echolab.archive_codec.DicomFrameCodec`), so the archive is about the DICOM's size and
   decodes to exactly what the DICOM decodes to. That holds when nothing must be blanked: with
   identifiers kept, or when every frame is already blank outside the region boxes (a file made by
-  ``echolab deid``). Otherwise — burned-in text to remove, an uncompressed or PALETTE COLOR file —
-  the frames are stored decoded (blanked where asked), with Zarr's default lossless compression.
-  The image's ``storage`` attr says which (:data:`~echolab.conventions.IMAGE_STORAGE`).
+  ``echolab deid``). Without identifiers, each bitstream is copied without its comment and
+  application segments, where encoders and other programs write free text (same pixels).
+  Otherwise — burned-in text to remove, an uncompressed or PALETTE COLOR file — the frames are
+  stored decoded (blanked where asked), one per chunk in shards of about :data:`CHUNK_BYTES`,
+  with Zarr's default lossless compression. The image's ``storage`` attr says which
+  (:data:`~echolab.conventions.IMAGE_STORAGE`).
 - **region_<i>**: the region's coordinates (time, physical ``y``/``x`` with their ``row``/``column``)
   and its attrs, and no pixels: they are the image's rows and columns named by the group's
   ``view_rows`` / ``view_columns`` attrs. :func:`open_archive` puts that view back as the region's
@@ -21,6 +24,7 @@ an ``image`` group and one ``region_<i>`` group per usable region, as
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +38,7 @@ from .arrays import FrameArray
 from .conventions import IMAGE_STORAGE, STORED_BITSTREAMS, STORED_DECODED, VIEW_COLUMNS, VIEW_OF, VIEW_ROWS
 from .echofile import EchoFile
 from .errors import EcholabError, PixelDataError
+from .reading.codestreams import without_text_segments
 from .reading.frame_source import decode_frames
 from .reading.pixel_format import PixelFormat
 
@@ -136,39 +141,54 @@ def write_file_group(
     tree: xr.DataTree,
     target: str,
     *,
-    bitstreams: bool,
+    keep_identifiers: bool,
     time_chunk: int | None = None,
 ) -> xr.DataTree:
-    """Write ``tree`` (``f``'s groups) as the Zarr group ``target`` (a new local folder): region
-    groups as views, the image as ``f``'s bitstreams when ``bitstreams`` (see
-    :func:`keeps_bitstreams`), else decoded in chunks of ``time_chunk`` frames (default
-    :func:`frames_per_chunk`). Returns the tree as written (what its metadata must describe)."""
-    tree = with_region_views(tree)
+    """Write ``tree`` (``f``'s groups, :func:`echolab.datasets.file_datatree`) as the Zarr group
+    ``target`` (a new local folder) and return the tree as written (what its metadata describes).
+
+    Region groups become views. The image keeps ``f``'s bitstreams when :func:`keeps_bitstreams`:
+    byte for byte with ``keep_identifiers``, otherwise without the segments that carry only text
+    (:func:`~echolab.reading.codestreams.without_text_segments`: encoder names, and whatever else
+    a program wrote there); a frame that cannot be promised clean sends the whole image to the
+    decoded storage. Decoded frames go one per chunk, ``time_chunk`` frames per shard (default
+    :func:`frames_per_chunk`).
+    """
+    tree = _chunked(with_region_views(tree), time_chunk)
+    if keeps_bitstreams(f, keep_identifiers=keep_identifiers):
+        written = _with_storage(tree, STORED_BITSTREAMS)
+        pixels = f.pixels
+        codec = DicomFrameCodec(pixels.transfer_syntax_uid, pixels.fmt)
+        frame_chunk = (1, *pixels.fmt.frame_shape)
+        encoding: dict[str, dict[str, dict[str, Any]]] = {
+            f"/{_IMAGE}": {_IMAGE: {"chunks": frame_chunk, "serializer": codec, "compressors": None}}
+        }
+        # metadata and coordinates now; the image's chunks are not computed (they would be encoded)...
+        written.to_zarr(target, mode="w", consolidated=False, encoding=encoding, compute=False)
+        if _copy_bitstreams(f, target, frame_chunk, strip_text=not keep_identifiers):  # ...but copied
+            return written
+        shutil.rmtree(target)
+    written = _with_storage(tree, STORED_DECODED)
+    # one frame per chunk (a frame reads without decompressing its neighbours), and as many
+    # frames per shard (one file) as the Dask chunks hold: about CHUNK_BYTES
+    image = written.children[_IMAGE].to_dataset(inherit=False)[_IMAGE]
+    shard = (max((image.chunks or ((1,),))[0]), *image.shape[1:])
+    decoded = {f"/{_IMAGE}": {_IMAGE: {"chunks": (1, *image.shape[1:]), "shards": shard}}}
+    written.to_zarr(target, mode="w", consolidated=False, encoding=decoded)
+    return written
+
+
+def _with_storage(tree: xr.DataTree, storage: str) -> xr.DataTree:
     image = tree.children[_IMAGE].to_dataset(inherit=False)
-    image[_IMAGE].attrs[IMAGE_STORAGE] = STORED_BITSTREAMS if bitstreams else STORED_DECODED
-    tree[_IMAGE] = xr.DataTree(image)
-    tree = _chunked(tree, time_chunk)
-    frame_chunk = (1, *image[_IMAGE].shape[1:])
-    if not bitstreams:
-        # one frame per chunk (a frame reads without decompressing its neighbours), and as many
-        # frames per shard (one file) as the Dask chunks hold: about CHUNK_BYTES
-        dask_chunks = tree.children[_IMAGE].to_dataset(inherit=False)[_IMAGE].chunks or ((1,),)
-        shard = (max(dask_chunks[0]), *frame_chunk[1:])
-        decoded = {f"/{_IMAGE}": {_IMAGE: {"chunks": frame_chunk, "shards": shard}}}
-        tree.to_zarr(target, mode="w", consolidated=False, encoding=decoded)
-        return tree
-    pixels = f.pixels
-    codec = DicomFrameCodec(pixels.transfer_syntax_uid, pixels.fmt)
-    encoding: dict[str, dict[str, dict[str, Any]]] = {
-        f"/{_IMAGE}": {_IMAGE: {"chunks": frame_chunk, "serializer": codec, "compressors": None}}
-    }
-    # metadata and coordinates now; the image's chunks are not computed (they would be encoded)...
-    tree.to_zarr(target, mode="w", consolidated=False, encoding=encoding, compute=False)
-    _copy_bitstreams(f, target, frame_chunk)  # ...but copied from the file, each frame as its chunk
-    return tree
+    image[_IMAGE].attrs[IMAGE_STORAGE] = storage
+    result = tree.copy()
+    result[_IMAGE] = xr.DataTree(image)
+    return result
 
 
-def _copy_bitstreams(f: EchoFile, target: str, frame_chunk: tuple[int, ...]) -> None:
+def _copy_bitstreams(f: EchoFile, target: str, frame_chunk: tuple[int, ...], *, strip_text: bool) -> bool:
+    """Write each frame's bitstream as its chunk file; False (some files written) when a frame's
+    text segments cannot be removed safely."""
     import zarr
 
     array = zarr.open_array(target, path=f"{_IMAGE}/{_IMAGE}", mode="r")
@@ -177,11 +197,18 @@ def _copy_bitstreams(f: EchoFile, target: str, frame_chunk: tuple[int, ...]) -> 
     pixels = f.pixels
     with pixels.open_reader() as reader:
         for index in range(pixels.number_of_frames):
+            bitstream = pixels.encoded_frame(reader, index)
+            if strip_text:
+                clean = without_text_segments(bitstream, pixels.transfer_syntax_uid)
+                if clean is None:
+                    return False
+                bitstream = clean
             key = array.metadata.encode_chunk_key((index, *zeros))
             path = os.path.join(folder, *key.split("/"))
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "wb") as handle:
-                handle.write(pixels.encoded_frame(reader, index))
+                handle.write(bitstream)
+    return True
 
 
 @dataclass(frozen=True)

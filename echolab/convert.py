@@ -1,20 +1,21 @@
 """Convert many files into one Zarr archive with Dask: one group per SOP Instance UID.
 
-Each file becomes the group ``<SOP Instance UID>`` holding its ``image`` and ``region_<i>``
-groups (see :mod:`echolab.datasets`), laid out by :mod:`echolab.archive`: a compressed file's
-frames kept as its own bitstreams when nothing must be blanked, regions as views of the image. Files are converted in parallel by a
-:mod:`dask.distributed` cluster — a local one by default, or any scheduler address — one task per
-file. A group is written into a scratch folder beside the archive, checked complete (every
-group's and array's metadata written) and renamed into place, so a crash or Ctrl-C never leaves a
-half-written group, and a rerun skips the files whose group exists ("already in the archive": the
-conversion resumes); a group folder without its root metadata, left by a crash of an older
-version, is replaced. A file that cannot be
-converted is reported with its reason and skipped; the others go on. Headers are read first (in
-parallel, see :func:`echolab.inventory.scan`): a file whose SOP Instance UID an earlier file (in
-path order) already has is skipped as a "duplicate SOP Instance UID of <that file>", so the same
-input always gives the same archive; a file whose headers show it gives no image (no pixel data,
-no installed decoder) fails there and claims no group. A file converted with problems (frames missing from a copy
-cut short, see :mod:`echolab.reading.problems`) says so in its result and in the group's attrs.
+Each file becomes the group ``<SOP Instance UID>`` holding its ``image`` and ``region_<i>`` groups
+(see :mod:`echolab.datasets`), laid out by :mod:`echolab.archive`: a compressed file's frames kept
+as its own bitstreams when nothing must be blanked, regions as views of the image. Files are
+converted in parallel by a :mod:`dask.distributed` cluster — a local one by default, or any
+scheduler address — one task per file. A group is written into a scratch folder beside the archive,
+checked complete (every group's and array's metadata written) and renamed into place, so a crash or
+Ctrl-C never leaves a half-written group, and a rerun skips the files whose group exists ("already
+in the archive": the conversion resumes); a group folder without its root metadata, left by a crash
+of an older version, is replaced. A file that cannot be converted is reported with its reason and
+skipped; the others go on. Headers are read first (in parallel, see
+:func:`echolab.inventory.scan`): a file whose SOP Instance UID an earlier file (in path order)
+already has is skipped as a "duplicate SOP Instance UID of <that file>", so the same input always
+gives the same archive; a file whose headers show it gives no image (no pixel data, no installed
+decoder) fails there and claims no group. A file converted with problems (frames missing from a
+copy cut short, see :mod:`echolab.reading.problems`) says so in its result and in the group's
+attrs.
 
 The local cluster (:func:`local_cluster`) takes free ports chosen by the system on 127.0.0.1 and
 prints nothing: no dashboard unless asked for, so another program on Dask's usual port 8787 (a
@@ -48,7 +49,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import xarray as xr
 
-from .archive import CHUNK_BYTES, frames_per_chunk, keeps_bitstreams, open_archive, write_file_group
+from .archive import CHUNK_BYTES, frames_per_chunk, open_archive, write_file_group
 from .conventions import SOP_INSTANCE_UID
 from .datasets import file_datatree
 from .echofile import open as open_file
@@ -285,9 +286,10 @@ def convert_file(
     for a bad file (the result says why). Frames are decoded on one thread: parallelism comes
     from converting several files at once. The image keeps the file's bitstreams when
     :func:`~echolab.archive.keeps_bitstreams` (identifiers kept, or nothing outside the regions
-    to blank); decoded frames go in shards of ``time_chunk`` frames (default:
-    :func:`frames_per_chunk`, about :data:`CHUNK_BYTES` per shard). With ``pseudonym_key`` the
-    group and every SOP Instance UID attr are the UID's :func:`pseudonym`."""
+    to blank; see :func:`~echolab.archive.write_file_group`); decoded frames go in shards of
+    ``time_chunk`` frames (default: :func:`frames_per_chunk`, about :data:`CHUNK_BYTES` per
+    shard). With ``pseudonym_key`` the group and every SOP Instance UID attr are the UID's
+    :func:`pseudonym`."""
     import dask
 
     group: str | None = None
@@ -308,8 +310,7 @@ def convert_file(
                 tree = _pseudonymised(tree, group)
             # inside a worker: no nested cluster tasks, and one decode thread per file
             with dask.config.set(scheduler="synchronous"), decode_threads(1):
-                bitstreams = keeps_bitstreams(f, keep_identifiers=keep_identifiers)
-                tree = write_file_group(f, tree, partial, bitstreams=bitstreams, time_chunk=time_chunk)
+                tree = write_file_group(f, tree, partial, keep_identifiers=keep_identifiers, time_chunk=time_chunk)
         missing = missing_metadata(partial, tree)
         if missing:  # never rename a half-written group into the archive
             return ConvertResult(

@@ -163,3 +163,39 @@ def test_open_archive_gives_dask_arrays_on_request(tmp_path: Path) -> None:
     np.testing.assert_array_equal(
         chunked["region_0"]["region_0"][[2, 90]].values, lazy["region_0"]["region_0"][[2, 90]].values
     )
+
+
+def _blank_cine_with_a_name(folder: Path) -> Path:
+    """Three frames of the SonoSite cine blanked outside its region, re-encoded as JPEG-LS
+    (lossless: still blank there) with the patient's name in a comment segment of each frame."""
+    import pydicom
+    from pydicom.encaps import encapsulate, generate_frames
+
+    source = package_file("color3d_jpeg_baseline.dcm")
+    frames = echolab.open(source).image(blank_outside_regions=True)[:3].values
+    ds = pydicom.dcmread(source)
+    ds.file_meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian
+    ds.PhotometricInterpretation, ds.PlanarConfiguration, ds.NumberOfFrames = "RGB", 0, 3
+    ds.PixelData = np.ascontiguousarray(frames).tobytes()
+    ds["PixelData"].VR = "OB"
+    ds.compress(pydicom.uid.JPEGLSLossless, encoding_plugin="pyjpegls")
+    comment = b"\xff\xfe\x00\x0aDoe^John"
+    named = [frame[:2] + comment + frame[2:] for frame in generate_frames(ds.PixelData, number_of_frames=3)]
+    ds.PixelData = encapsulate(named)
+    path = folder / "named.dcm"
+    ds.save_as(path)
+    return path
+
+
+def test_a_copied_bitstream_carries_no_text_unless_identifiers_are_kept(tmp_path: Path) -> None:
+    path = _blank_cine_with_a_name(tmp_path)
+    private, kept = tmp_path / "private.zarr", tmp_path / "kept.zarr"
+    result = _convert(str(path), private)
+    _convert(str(path), kept, keep_identifiers=True)
+    image = open_archive(private)[result.group]["image"]["image"]
+    assert image.attrs[IMAGE_STORAGE] == STORED_BITSTREAMS  # blank outside the region: nothing to blank
+    np.testing.assert_array_equal(image.values, echolab.open(path).image().values)
+    chunks = [p.read_bytes() for p in (private / str(result.group) / "image" / "image").rglob("*") if p.is_file()]
+    assert len(chunks) == 4 and not any(b"Doe^John" in chunk for chunk in chunks)  # 3 frames and zarr.json
+    kept_chunks = (kept / str(result.group) / "image" / "image").rglob("*")
+    assert sum(b"Doe^John" in p.read_bytes() for p in kept_chunks if p.is_file()) == 3  # byte for byte
