@@ -35,7 +35,15 @@ from xarray.core import indexing
 
 from .archive_codec import DicomFrameCodec
 from .arrays import FrameArray
-from .conventions import IMAGE_STORAGE, STORED_BITSTREAMS, STORED_DECODED, VIEW_COLUMNS, VIEW_OF, VIEW_ROWS
+from .conventions import (
+    IMAGE_STORAGE,
+    STORED_BITSTREAMS,
+    STORED_DECODED,
+    VIEW_COLUMNS,
+    VIEW_OF,
+    VIEW_ROWS,
+    with_source,
+)
 from .echofile import EchoFile
 from .errors import EcholabError, PixelDataError
 from .reading.codestreams import without_text_segments
@@ -50,6 +58,7 @@ __all__ = [
     "with_region_views",
     "write_file_group",
     "ArchivedFrames",
+    "DecodedFrames",
     "open_archive",
 ]
 
@@ -244,6 +253,10 @@ class ArchivedFrames:
     def frame_shape(self) -> tuple[int, ...]:
         return self.codec.fmt.frame_shape
 
+    @property
+    def dtype(self) -> np.dtype:
+        return self.codec.fmt.dtype
+
     def decode_frame(self, index: int, out: np.ndarray) -> None:
         """Decode frame ``index`` into ``out`` (shape :attr:`frame_shape`)."""
         path = os.path.join(self.source, self.chunk_files[index])
@@ -259,13 +272,64 @@ class ArchivedFrames:
         return decode_frames(self.fmt, frames, rows, columns, self.decode_frame)
 
 
+class DecodedFrames:
+    """The frames an archive stores decoded, read through Zarr by runs of consecutive frames.
+
+    Zarr reads a slice of frames fast but a list of them slowly (every listed frame of a shard
+    costs a pass over the shard), so :class:`echolab.arrays.FrameArray` hands this reader the
+    frames asked for and each run of consecutive ones is one slice. Picklable: the array is
+    opened on first use in each process.
+
+    Parameters
+    ----------
+    folder
+        The archive's folder.
+    path
+        The image array's path inside it (``<group>/image/image``).
+    shape, dtype
+        The array's shape ``(time, rows, columns[, channels])`` and dtype.
+    """
+
+    def __init__(self, folder: str, path: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+        self.folder, self.path = folder, path
+        self.number_of_frames, self.frame_shape, self.dtype = shape[0], tuple(shape[1:]), dtype
+        self._array: Any = None
+
+    @property
+    def source(self) -> str:
+        return os.path.join(self.folder, *self.path.split("/"))
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_array": None}
+
+    def read(self, frames: Sequence[int], rows: slice, columns: slice) -> np.ndarray:
+        """``frames`` cropped to ``rows`` x ``columns`` (unit-step slices)."""
+        import zarr
+
+        if self._array is None:
+            self._array = zarr.open_array(self.folder, path=self.path, mode="r")
+        height = len(range(self.frame_shape[0])[rows])
+        width = len(range(self.frame_shape[1])[columns])
+        out = np.empty((len(frames), height, width, *self.frame_shape[2:]), dtype=self.dtype)
+        start = 0
+        while start < len(frames):
+            stop = start + 1
+            while stop < len(frames) and frames[stop] == frames[stop - 1] + 1:
+                stop += 1
+            out[start:stop] = self._array[frames[start] : frames[stop - 1] + 1, rows, columns]
+            start = stop
+        return out
+
+
 def open_archive(store: str | os.PathLike[str], *, chunks: Any = None, **kwargs: Any) -> xr.DataTree:
     """Open an archive lazily as a DataTree (``/<group>/image``, ``/<group>/region_<i>``), each
     region group's data variable a lazy view of its image (see the module's description).
 
-    Images kept as bitstreams are read by echolab's own lazy array (:class:`ArchivedFrames`): a
-    list of frames decodes exactly those frames, in parallel, as fast as from the DICOM (Zarr's
-    own reading, through the ``echolab.dicom_frame`` codec, gives the same values more slowly).
+    Images are read by echolab's own lazy array (:class:`~echolab.arrays.FrameArray` over
+    :class:`ArchivedFrames` or :class:`DecodedFrames`): a list of frames reads exactly those
+    frames, bitstreams decoded in parallel as fast as from the DICOM (Zarr's own reading, through
+    the ``echolab.dicom_frame`` codec, gives the same values more slowly; and it reads a list of
+    frames of a shard one pass per frame).
 
     Parameters
     ----------
@@ -295,20 +359,27 @@ def open_archive(store: str | os.PathLike[str], *, chunks: Any = None, **kwargs:
 
 
 def _archived_image(folder: str, group_path: str, image: xr.DataArray) -> xr.DataArray:
-    """``image`` read by :class:`ArchivedFrames` when its chunks are bitstreams; as it is otherwise."""
-    codec = image.encoding.get("serializer")
-    if image.attrs.get(IMAGE_STORAGE) != STORED_BITSTREAMS or not isinstance(codec, DicomFrameCodec):
-        return image
+    """``image`` read by :class:`ArchivedFrames` (bitstreams) or :class:`DecodedFrames` through
+    :class:`~echolab.arrays.FrameArray`; as it is when this module did not write it."""
     import zarr
 
+    codec = image.encoding.get("serializer")
     path = f"{group_path.strip('/')}/{_IMAGE}".lstrip("/")
-    metadata = zarr.open_array(folder, path=path, mode="r").metadata
-    zeros = (0,) * (image.ndim - 1)
-    files = tuple(metadata.encode_chunk_key((index, *zeros)) for index in range(image.sizes["time"]))
-    frames = ArchivedFrames(os.path.join(folder, *path.split("/")), codec, files)
+    frames: ArchivedFrames | DecodedFrames
+    if image.attrs.get(IMAGE_STORAGE) == STORED_BITSTREAMS and isinstance(codec, DicomFrameCodec):
+        metadata = zarr.open_array(folder, path=path, mode="r").metadata
+        zeros = (0,) * (image.ndim - 1)
+        files = tuple(metadata.encode_chunk_key((index, *zeros)) for index in range(image.sizes["time"]))
+        frames = ArchivedFrames(os.path.join(folder, *path.split("/")), codec, files)
+    elif image.dims[:3] == ("time", "row", "column"):
+        frames = DecodedFrames(folder, path, image.shape, image.dtype)
+    else:  # not an image this module wrote
+        return image
     variable = xr.Variable(image.dims, indexing.LazilyIndexedArray(FrameArray(frames)), attrs=image.attrs)
-    variable.encoding = {"source": frames.source}
-    return xr.DataArray(variable, coords=image.coords, name=image.name)
+    array = xr.DataArray(variable, coords=image.coords, name=image.name)
+    # a decoded image keeps Zarr's encoding for a rewrite; the bitstreams' codec cannot encode
+    array.encoding = {} if isinstance(frames, ArchivedFrames) else dict(image.encoding)
+    return with_source(array, frames.source)
 
 
 def _region_from_view(path: str, image_group: xr.Dataset | None, dataset: xr.Dataset) -> xr.Dataset:

@@ -199,3 +199,19 @@ def test_a_copied_bitstream_carries_no_text_unless_identifiers_are_kept(tmp_path
     assert len(chunks) == 4 and not any(b"Doe^John" in chunk for chunk in chunks)  # 3 frames and zarr.json
     kept_chunks = (kept / str(result.group) / "image" / "image").rglob("*")
     assert sum(b"Doe^John" in p.read_bytes() for p in kept_chunks if p.is_file()) == 3  # byte for byte
+
+
+@pytest.mark.parametrize("keep_identifiers", [True, False], ids=["bitstreams", "decoded"])
+def test_archived_frames_read_any_list_of_frames_and_pickle(keep_identifiers: bool, tmp_path: Path) -> None:
+    import pickle
+
+    path = package_file("color3d_jpeg_baseline.dcm")
+    store = tmp_path / "a.zarr"
+    result = _convert(path, store, keep_identifiers=keep_identifiers)
+    image = open_archive(store)[result.group]["image"]["image"]
+    expected = echolab.open(path).image(blank_outside_regions=not keep_identifiers)
+    for frames in ([97, 3, 4, 5, 3], [119], slice(10, 30, 7)):
+        np.testing.assert_array_equal(image[frames].values, expected[frames].values)
+    revived = pickle.loads(pickle.dumps(image.variable))  # what Dask sends its workers
+    np.testing.assert_array_equal(revived[[2, 60]].values, expected[[2, 60]].values)
+    assert image.encoding["source"].startswith(str(store))  # in memory only, for error messages

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import socket
@@ -463,6 +464,9 @@ def test_the_local_cluster_refuses_clients_without_its_certificates(cluster: Any
     finally:
         dask.config.config.clear()
         dask.config.config.update(saved)
+    # the refused clients sit in reference cycles (their tracebacks): collected here, not by a
+    # collection inside the next Client's start, where their __del__ would wait on its loop
+    gc.collect()
     with Client(cluster) as owner:  # the cluster object carries its security
         assert owner.submit(sum, [1, 2]).result(timeout=30) == 3
     results = convert([sample("synthetic-mmode.dcm")], tmp_path / "tls.zarr", scheduler=cluster, progress=False)

@@ -90,6 +90,10 @@ class PixelSource:
     def frame_shape(self) -> tuple[int, ...]:
         return self.fmt.frame_shape
 
+    @property
+    def dtype(self) -> np.dtype:
+        return self.fmt.dtype
+
     def open_reader(self) -> ByteReader:
         """Open random access to the pixel bytes (close it after use)."""
         if self.buffer is not None:
@@ -180,19 +184,21 @@ class PixelSource:
 
 class FrameReader(Protocol):
     """What :class:`echolab.arrays.FrameArray` reads frames from: a file's :class:`PixelSource`,
-    or the frames an archive keeps (:class:`echolab.archive.ArchivedFrames`)."""
+    or the frames an archive keeps (:mod:`echolab.archive`)."""
 
     @property
     def source(self) -> str | None: ...
 
     @property
-    def fmt(self) -> PixelFormat: ...
-
-    @property
     def number_of_frames(self) -> int: ...
 
     @property
-    def frame_shape(self) -> tuple[int, ...]: ...
+    def frame_shape(self) -> tuple[int, ...]:
+        """(rows, columns[, channels]) of one output frame."""
+        ...
+
+    @property
+    def dtype(self) -> np.dtype: ...
 
     def read(self, frames: Sequence[int], rows: slice, columns: slice) -> np.ndarray: ...
 
