@@ -12,7 +12,8 @@ an ``image`` group and one ``region_<i>`` group per usable region, as
   ``echolab deid``). Without identifiers, each bitstream is copied without its comment and
   application segments, where encoders and other programs write free text (same pixels).
   Otherwise — burned-in text to remove, an uncompressed or PALETTE COLOR file — the frames are
-  stored decoded (blanked where asked), one per chunk in shards of about :data:`CHUNK_BYTES`,
+  stored decoded (blanked where asked), a frame per chunk (or :data:`READ_CHUNK_BYTES` of tiny
+  ones) in shards of about :data:`CHUNK_BYTES`,
   with Zarr's default lossless compression. The image's ``storage`` attr says which
   (:data:`~echolab.conventions.IMAGE_STORAGE`).
 - **region_<i>**: the region's coordinates (time, physical ``y``/``x`` with their ``row``/``column``)
@@ -52,6 +53,8 @@ from .reading.pixel_format import PixelFormat
 
 __all__ = [
     "CHUNK_BYTES",
+    "READ_CHUNK_BYTES",
+    "MAX_BITSTREAM_FILES",
     "frames_per_chunk",
     "keeps_bitstreams",
     "blank_outside_regions",
@@ -66,6 +69,14 @@ __all__ = [
 #: (36 frames of a 640 x 480 RGB cine; a million frames of one pixel in one shard), one frame per
 #: chunk inside it. Bitstreams are one frame per chunk, unsharded.
 CHUNK_BYTES = 32 << 20
+
+#: Bytes of one Zarr chunk of decoded frames inside a shard: one frame, or as many small ones as
+#: fill about this much.
+READ_CHUNK_BYTES = 1 << 20
+
+#: Frames beyond which a file's bitstreams are not kept (one file each): a crafted file of
+#: millions of tiny compressed frames is stored decoded, in a few shards.
+MAX_BITSTREAM_FILES = 100_000
 
 _IMAGE = "image"
 
@@ -114,10 +125,10 @@ def blank_outside_regions(f: EchoFile) -> bool:
 
 def keeps_bitstreams(f: EchoFile, *, keep_identifiers: bool) -> bool:
     """True when ``f``'s archived image keeps each frame's compressed bitstream: encapsulated
-    pixel data (not PALETTE COLOR), and nothing to blank (identifiers kept, or
-    :func:`blank_outside_regions`)."""
+    pixel data (not PALETTE COLOR) of at most :data:`MAX_BITSTREAM_FILES` frames, and nothing to
+    blank (identifiers kept, or :func:`blank_outside_regions`)."""
     pixels = f.pixels
-    if pixels.spans is None or pixels.fmt.is_palette or pixels.number_of_frames == 0:
+    if pixels.spans is None or pixels.fmt.is_palette or not 0 < pixels.number_of_frames <= MAX_BITSTREAM_FILES:
         return False
     return keep_identifiers or blank_outside_regions(f)
 
@@ -178,11 +189,16 @@ def write_file_group(
             return written
         shutil.rmtree(target)
     written = _with_storage(tree, STORED_DECODED)
-    # one frame per chunk (a frame reads without decompressing its neighbours), and as many
-    # frames per shard (one file) as the Dask chunks hold: about CHUNK_BYTES
-    image = written.children[_IMAGE].to_dataset(inherit=False)[_IMAGE]
-    shard = (max((image.chunks or ((1,),))[0]), *image.shape[1:])
-    decoded = {f"/{_IMAGE}": {_IMAGE: {"chunks": (1, *image.shape[1:]), "shards": shard}}}
+    image = written.children[_IMAGE].to_dataset(inherit=False)
+    # chunks of about READ_CHUNK_BYTES (a frame reads without decompressing its neighbours; tiny
+    # frames share a chunk, so that a shard's index stays small) in shards (one file each) of a
+    # whole number of chunks, about CHUNK_BYTES: the Dask chunks that write them
+    frames, frame_shape = image[_IMAGE].shape[0], image[_IMAGE].shape[1:]
+    frame_bytes = image[_IMAGE].dtype.itemsize * int(np.prod(frame_shape))
+    chunk = max(1, min(frames, READ_CHUNK_BYTES // max(1, frame_bytes)))
+    shard = max(chunk, (time_chunk or frames_per_chunk(image)) // chunk * chunk)
+    written[_IMAGE] = xr.DataTree(image.chunk({"time": shard}))
+    decoded = {f"/{_IMAGE}": {_IMAGE: {"chunks": (chunk, *frame_shape), "shards": (shard, *frame_shape)}}}
     written.to_zarr(target, mode="w", consolidated=False, encoding=decoded)
     return written
 
