@@ -15,7 +15,11 @@ PALETTE COLOR frames are mapped to RGB through a lookup table built once per fil
 from __future__ import annotations
 
 import functools
+import glob
 import importlib
+import importlib.util
+import os
+import sys
 import warnings
 from collections.abc import Callable
 from io import BytesIO
@@ -101,17 +105,22 @@ def _named(tsuid: str) -> str:
 
 def _version_at_least(module: str, minimum: tuple[int, ...]) -> bool:
     """pydicom's test of a plugin's package (``pydicom.pixels.utils._passes_version_check``): it
-    imports, and its ``__version__`` is at least ``minimum``."""
+    imports, and its ``__version__`` is at least ``minimum``. A package that is not installed is
+    told without trying (``find_spec``), a failed import is as pydicom takes it: False."""
     try:
+        if module not in sys.modules and importlib.util.find_spec(module) is None:
+            return False
         found = importlib.import_module(module)
         return tuple(int(part) for part in found.__version__.split(".")) >= minimum
     except Exception:
         return False
 
 
-def _gdcm_available() -> bool:
+def _gdcm() -> bool:
     """pydicom's test of its GDCM plugin: ``gdcm`` imports and is version 3.0 or later."""
     try:
+        if "gdcm" not in sys.modules and importlib.util.find_spec("gdcm") is None:
+            return False
         import gdcm  # type: ignore[import-untyped, import-not-found, unused-ignore]
 
         return tuple(int(part) for part in str(gdcm.Version.GetVersion()).split(".")) >= (3, 0)
@@ -120,11 +129,11 @@ def _gdcm_available() -> bool:
 
 
 def _libjpeg() -> bool:
-    return _version_at_least("pylibjpeg", (2, 0)) and _version_at_least("libjpeg", (2, 0, 2))
+    return _version_at_least("libjpeg", (2, 0, 2)) and _version_at_least("pylibjpeg", (2, 0))
 
 
 def _openjpeg() -> bool:
-    return _version_at_least("pylibjpeg", (2, 0)) and _version_at_least("openjpeg", (2, 0))
+    return _version_at_least("openjpeg", (2, 0)) and _version_at_least("pylibjpeg", (2, 0))
 
 
 def _pyjpegls() -> bool:
@@ -137,17 +146,18 @@ def _always() -> bool:
 
 _S = syntaxes
 #: pydicom 3.0's decoders (``pydicom.pixels.decoders.base``) by transfer syntax, with the tests of
-#: the plugins that make each available, in the order they are tried here (Pillow's plugin is left
-#: out: its test needs Pillow's codec features, and pydicom then answers).
+#: the plugins that make each available (Pillow's is left out: its test needs Pillow's codec
+#: features, and pydicom then answers). Any one passing makes the decoder available; GDCM's comes
+#: first, as one import of it answers for every syntax it decodes.
 _PYDICOM_3_0_PLUGINS: dict[str, tuple[Callable[[], bool], ...]] = {
-    _S.JPEG_BASELINE_8BIT: (_libjpeg, _gdcm_available),
-    _S.JPEG_EXTENDED_12BIT: (_libjpeg, _gdcm_available),
-    _S.JPEG_LOSSLESS: (_libjpeg, _gdcm_available),
-    _S.JPEG_LOSSLESS_SV1: (_libjpeg, _gdcm_available),
-    _S.JPEG_LS_LOSSLESS: (_pyjpegls, _libjpeg, _gdcm_available),
-    _S.JPEG_LS_NEAR_LOSSLESS: (_pyjpegls, _libjpeg, _gdcm_available),
-    _S.JPEG_2000_LOSSLESS: (_openjpeg, _gdcm_available),
-    _S.JPEG_2000: (_openjpeg, _gdcm_available),
+    _S.JPEG_BASELINE_8BIT: (_gdcm, _libjpeg),
+    _S.JPEG_EXTENDED_12BIT: (_gdcm, _libjpeg),
+    _S.JPEG_LOSSLESS: (_gdcm, _libjpeg),
+    _S.JPEG_LOSSLESS_SV1: (_gdcm, _libjpeg),
+    _S.JPEG_LS_LOSSLESS: (_gdcm, _pyjpegls, _libjpeg),
+    _S.JPEG_LS_NEAR_LOSSLESS: (_gdcm, _pyjpegls, _libjpeg),
+    _S.JPEG_2000_LOSSLESS: (_gdcm, _openjpeg),
+    _S.JPEG_2000: (_gdcm, _openjpeg),
     _S.HTJ2K_LOSSLESS: (_openjpeg,),
     _S.HTJ2K_LOSSLESS_RPCL: (_openjpeg,),
     _S.HTJ2K: (_openjpeg,),
@@ -158,7 +168,15 @@ _PYDICOM_3_0_PLUGINS: dict[str, tuple[Callable[[], bool], ...]] = {
 
 @functools.lru_cache(maxsize=1)
 def _pydicom_is_3_0() -> bool:
-    """True when the installed pydicom is a 3.0 release, whose decoders the table above lists."""
+    """True when the installed pydicom is a 3.0 release, whose decoders the table above lists:
+    from the name of its ``pydicom-<version>.dist-info`` folder beside the package where there is
+    one (no import of ``importlib.metadata``), else from ``importlib.metadata``."""
+    spec = importlib.util.find_spec("pydicom")
+    if spec is None or spec.origin is None:
+        return False
+    found = glob.glob(os.path.join(os.path.dirname(os.path.dirname(spec.origin)), "pydicom-*.dist-info"))
+    if len(found) == 1:
+        return os.path.basename(found[0]).removeprefix("pydicom-").startswith("3.0.")
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -101,8 +101,17 @@ def element_value(dataset: Dataset | RawDataSet, keyword: str) -> Any:
     return dataset[tag].value
 
 
+#: Values a data set read without pydicom holds that need no further look (never ``""``).
+_PLAIN = (int, float, str)
+_MISSING = object()
+
+
 def _raw(dataset: Dataset | RawDataSet, keyword: str, source: str | None) -> Any:
     tag = element_tag(keyword)
+    if type(dataset) is RawDataSet and tag is not None:  # its values are converted already
+        value = dataset.values.get(tag, _MISSING)
+        if value is None or type(value) in _PLAIN:
+            return value
     if tag is None or tag not in dataset:
         return None
     try:
@@ -145,20 +154,27 @@ def get_int(
     value = _raw(dataset, keyword, source)
     if value is None:
         return default
-    number: int
+    if type(value) is int and -(2**53) <= value <= 2**53:  # what float() and back would give
+        number = value
+    else:
+        number = _integer(value, keyword, source)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        bounds = f"{minimum if minimum is not None else '-inf'}..{maximum if maximum is not None else 'inf'}"
+        raise InvalidHeaderError(f"{element_name(keyword)} = {number} is outside the valid range {bounds}", source)
+    return number
+
+
+def _integer(value: Any, keyword: str, source: str | None) -> int:
+    """``value`` as an integer, through a float (as text, DS and floats are given)."""
     try:
         if isinstance(value, bytes):
             raise TypeError
         as_float = float(value)
         if not math.isfinite(as_float) or as_float != int(as_float):
             raise ValueError
-        number = int(as_float)
+        return int(as_float)
     except (TypeError, ValueError, OverflowError):
         raise InvalidHeaderError(f"{element_name(keyword)} = {_show(value)} is not an integer", source) from None
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        bounds = f"{minimum if minimum is not None else '-inf'}..{maximum if maximum is not None else 'inf'}"
-        raise InvalidHeaderError(f"{element_name(keyword)} = {number} is outside the valid range {bounds}", source)
-    return number
 
 
 def get_float(

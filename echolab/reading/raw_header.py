@@ -180,12 +180,14 @@ class _Unsure(Exception):
     """The file is not one this module reads exactly as pydicom does."""
 
 
-_CHUNK = 1 << 16
+_CHUNK = 8192
 #: Every VR pydicom knows, and those with a 4-byte length in explicit VR.
 _VRS = frozenset(
     b"AE AS AT CS DA DS DT FD FL IS LO LT OB OD OF OL OV OW PN SH SL SQ SS ST SV TM UC UI UL UN UR US UT UV".split()
 )
 _LONG_VRS = frozenset(b"OB OD OF OL OV OW SQ SV UC UN UR UT UV".split())
+#: Bytes before the value of an explicit VR element, by VR.
+_HEAD_LENGTHS = {vr: 12 if vr in _LONG_VRS else 8 for vr in _VRS}
 _ITEM, _ITEM_END, _SEQUENCE_END, _UNDEFINED = 0xFFFEE000, 0xFFFEE00D, 0xFFFEE0DD, 0xFFFFFFFF
 _PIXEL_TAGS = frozenset({0x7FE00010, 0x7FE00008, 0x7FE00009})
 _REGIONS = tags.ENTRIES["SequenceOfUltrasoundRegions"].tag
@@ -292,44 +294,46 @@ class _Reader:
         implicit = self.implicit
         explicit_head, implicit_head, long_length = _STRUCTS[self.endian][4:7]
         bound = end if end is not None and end >= 0 else self.size  # no element may end past it
+        stops = _PIXEL_TAGS if end is None else _NOTHING
         data, base = self.data, self.base
+        available = base + len(data)
         while True:
             if position + 8 > bound:
                 if position == end or end is None:
                     return found, position  # the item's end; at the top level, the end of the file
                 raise _Unsure
-            at = position - base
-            if at < 0 or at + 12 > len(data):  # the element's head lies outside the buffer
+            if position < base or position + 12 > available:  # the element's head lies outside the buffer
                 data, at = self.window(position, min(12, self.size - position))
-                base = position - at
+                base, available = position - at, position - at + len(data)
+            at = position - base
             if implicit:
                 group, element, length = implicit_head.unpack_from(data, at)
                 start = position + 8
                 code = b""
             else:
                 group, element, code, length = explicit_head.unpack_from(data, at)
-                if code in _LONG_VRS:
-                    if at + 12 > len(data):
-                        raise _Unsure
+                head = _HEAD_LENGTHS.get(code)
+                if head == 12:
                     (length,) = long_length.unpack_from(data, at + 8)
                     start = position + 12
-                elif code in _VRS:
+                elif head is not None:
                     start = position + 8
                 elif not (0x40 < code[0] < 0x5B and 0x40 < code[1] < 0x5B):
                     # no VR there: pydicom reads this element as implicit VR (a 4-byte length)
                     group, element, length = implicit_head.unpack_from(data, at)
-                    if kept is None or (group << 16 | element) in kept:
+                    if group != 0xFFFE and (kept is None or (group << 16 | element) in kept):
                         raise _Unsure  # its value would be converted as in an implicit VR file
                     start = position + 8
                     code = b""
                 else:
                     raise _Unsure  # an unknown VR: pydicom guesses a 2-byte length
             tag = group << 16 | element
-            if tag == _ITEM_END:
-                if end == -1:
+            if group == 0xFFFE:
+                if tag == _ITEM_END and end == -1:
                     return found, position + 8
-                raise _Unsure  # pydicom would end the data set here
-            if end is None and tag in _PIXEL_TAGS:
+                if tag == _ITEM_END:
+                    raise _Unsure  # pydicom would end the data set here
+            elif tag in stops:
                 return found, position
             keep = kept is None or tag in kept
             if length == _UNDEFINED:
@@ -339,6 +343,7 @@ class _Reader:
                 vr = _vr(code, tag)
                 items, position = self._undefined_length(tag, vr, start, depth, want)
                 data, base = self.data, self.base
+                available = base + len(data)
                 if keep:
                     if tag in found:
                         raise _Unsure
@@ -357,12 +362,13 @@ class _Reader:
                     raise _Unsure
                 items, _ = self.sequence(start, position, depth + 1, want=True)
                 found[tag] = RawElement(vr, b"", _comparable(items))
-                data, base = self.data, self.base
-            elif start >= base and position <= base + len(data):
+            elif start >= base and position <= available:
                 found[tag] = RawElement(vr, data[start - base : position - base])
+                continue
             else:
                 found[tag] = RawElement(vr, self.bytes_at(start, length))
-                data, base = self.data, self.base
+            data, base = self.data, self.base
+            available = base + len(data)
 
     def _undefined_length(self, tag: int, vr: str, start: int, depth: int, want: bool) -> tuple[list[RawDataSet], int]:
         """Walk an element of undefined length, a sequence, as pydicom parses it; return its items
@@ -476,15 +482,29 @@ def _transfer_syntax(value: bytes) -> str:
 # --- values, converted as pydicom converts them ----------------------------------------------------
 
 _UID = re.compile(rb"[0-9]+(\.[0-9]+)*")
+
+
+def _patterns(value: bytes) -> tuple[re.Pattern[bytes], re.Pattern[bytes]]:
+    """One value and several, each padded with spaces, the whole padded at the end with NULs."""
+    one = rb" *(?:" + value + rb") *"
+    return re.compile(one + rb"[\x00 ]*"), re.compile(one + rb"(?:\\" + one + rb")+[\x00 ]*")
+
+
 #: What each ASCII VR's values must look like to convert alike here and in pydicom.
 _CLEAN_TEXT = {
-    "IS": re.compile(r"[+-]?[0-9]+"),
-    "DS": re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?"),
-    "UI": re.compile(r"[0-9]+(\.[0-9]+)*"),
-    "CS": re.compile(r"[A-Z0-9_]+( +[A-Z0-9_]+)*"),
+    "IS": _patterns(rb"[+-]?[0-9]+"),
+    "DS": _patterns(rb"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"),
+    "UI": _patterns(rb"[0-9]+(?:\.[0-9]+)*"),
+    "CS": _patterns(rb"[A-Z0-9_]+(?: +[A-Z0-9_]+)*"),
 }
-#: Printable ASCII, padded at the end with spaces or NULs.
-_PRINTABLE = re.compile(rb"[\x20-\x7e]*[\x00 ]*")
+#: An empty value; plain ASCII text (no backslash), padded at the end with spaces or NULs.
+_BLANK = re.compile(rb"[\x00 ]*")
+_PLAIN_TEXT = re.compile(rb"[\x20-\x5b\x5d-\x7e]*[\x00 ]*")
+_ONE_NUMBER = {
+    (vr, little): struct.Struct(("<" if little else ">") + code)
+    for vr, (code, _) in BINARY_VRS.items()
+    for little in (True, False)
+}
 #: Text VRs pydicom decodes with the character set (plain ASCII decodes alike in every one).
 _TEXT_VRS = frozenset({"LO", "SH", "LT", "ST", "UT", "UC"})
 _BYTE_VRS = frozenset({"OB", "OW", "OV", "UN"})
@@ -524,14 +544,12 @@ def _values(elements: dict[int, RawElement], implicit: bool, little: bool) -> di
 
 def _value(tag: int, element: RawElement, implicit: bool, little: bool, elements: dict[int, RawElement]) -> Any:
     """The value of one element of :mod:`.tags` as pydicom gives it (see :class:`RawDataSet`)."""
-    kind = _KINDS.get(tag, "single")
     vr, data = element.vr, element.value
-    if kind == "items":
-        if vr != "SQ" or element.items is None:
+    kind = _KINDS.get(tag, "single")
+    if kind == "items" or element.items is not None:
+        if kind != "items" or vr != "SQ" or element.items is None:
             raise _Unsure
         return list(element.items)
-    if element.items is not None:
-        raise _Unsure
     if kind == "bytes":
         if vr not in _BYTE_VRS:
             raise _Unsure
@@ -552,28 +570,26 @@ def _value(tag: int, element: RawElement, implicit: bool, little: bool, elements
         pairs = struct.unpack(("<" if little else ">") + "HH" * (len(data) // 4), data)
         found = [group << 16 | element for group, element in zip(pairs[::2], pairs[1::2], strict=True)]
         return found[0] if len(found) == 1 else found
-    if vr in BINARY_VRS:
-        if len(data) % BINARY_VRS[vr][1]:
+    several = kind != "single" or not implicit  # pydicom's MultiValue of one read alone shows otherwise
+    binary = BINARY_VRS.get(vr)
+    if binary is not None:
+        count, rest = divmod(len(data), binary[1])
+        if rest or (count > 1 and not several):
             raise _Unsure
-        if not data:
+        if count == 1:
+            return _ONE_NUMBER[vr, little].unpack(data)[0]
+        return decode_value(vr, data, little) if count else None
+    patterns = _CLEAN_TEXT.get(vr)
+    if patterns is not None:  # as decode_value gives them, when they convert alike in pydicom
+        if _BLANK.fullmatch(data):
             return None
-        value = decode_value(vr, data, little)
-        if implicit and kind == "single" and isinstance(value, list):
-            raise _Unsure  # several values: pydicom's MultiValue shows otherwise in messages
-        return value
-    if vr in _CLEAN_TEXT:
-        if not _PRINTABLE.fullmatch(data) or b"\x00" in data.rstrip(b"\x00 "):
-            raise _Unsure
-        parts = [part.strip(" \x00") for part in data.decode("ascii").split("\\")]
-        if len(parts) == 1 and not parts[0]:
-            return None
-        if len(parts) > 1 and implicit and kind == "single":
-            raise _Unsure
-        if not all(_CLEAN_TEXT[vr].fullmatch(part) for part in parts):
-            raise _Unsure  # empty values among several, or what pydicom converts otherwise
-        return decode_value(vr, data, little)
+        if patterns[0].fullmatch(data):
+            return data.decode("ascii").strip(" \x00")
+        if several and patterns[1].fullmatch(data):
+            return [part.strip(" \x00") for part in data.decode("ascii").split("\\")]
+        raise _Unsure  # empty values among several, or what pydicom converts otherwise
     if vr in _TEXT_VRS and kind == "single":
-        if not _PRINTABLE.fullmatch(data) or b"\\" in data or b"\x00" in data.rstrip(b"\x00 "):
+        if not _PLAIN_TEXT.fullmatch(data):
             raise _Unsure
         return data.decode("ascii").rstrip("\x00 ") or None
     raise _Unsure

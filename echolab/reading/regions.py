@@ -615,9 +615,9 @@ def _finite_over(
 ) -> bool:
     """True when the axis values at both ends of the box are finite numbers."""
     last = box[2] if name == "x" else box[3]
-    with np.errstate(over="ignore", invalid="ignore"):
-        ends = value + (np.array([region_min, last], dtype=np.float64) - (region_min + reference_pixel)) * delta
-    return bool(np.all(np.isfinite(ends)))
+    reference = float(region_min + reference_pixel)
+    # Python floats overflow to inf (and inf - inf to nan) as numpy's float64 does, without a warning
+    return all(math.isfinite(value + (float(pixel) - reference) * delta) for pixel in (region_min, last))
 
 
 def axes_from_attrs(attrs: Mapping[str, Any], source: str | None = None) -> tuple[Axis, Axis]:
