@@ -143,8 +143,8 @@ def _quick_row(path: str, shown: str) -> InventoryRow | None:
         return None
     _show_others(caught)
     notes = sorted({w.message.reason for w in caught if isinstance(w.message, EcholabWarning)})
-    row = _described(shown, header.file_size, found, manufacturer, model, header.transfer_syntax_uid)
-    return replace(row, problems=problems, warnings=" | ".join(notes))
+    syntax = header.transfer_syntax_uid
+    return _described(shown, header.file_size, found, manufacturer, model, syntax, problems, " | ".join(notes))
 
 
 def _show_others(caught: list[warnings.WarningMessage]) -> None:
@@ -155,9 +155,16 @@ def _show_others(caught: list[warnings.WarningMessage]) -> None:
 
 
 def _described(
-    shown: str, size: int, found: HeaderFields, manufacturer: str | None, model: str | None, syntax: str
+    shown: str,
+    size: int,
+    found: HeaderFields,
+    manufacturer: str | None,
+    model: str | None,
+    syntax: str,
+    problems: tuple[Problem, ...] = (),
+    notes: str = "",
 ) -> InventoryRow:
-    """The row of a file whose header was read, before its problems and warnings."""
+    """The row of a file whose header was read."""
     regions: tuple[Region, ...] = found.regions
     kinds = ";".join(r.kind.value if r.usable else f"unusable {r.kind.value}" for r in regions)
     units = ";".join(f"{r.x.unit} x {r.y.unit}" if r.x is not None and r.y is not None else "-" for r in regions)
@@ -178,6 +185,8 @@ def _described(
         region_kinds=kinds,
         region_units=units,
         transfer_syntax_uid=syntax,
+        problems=problems,
+        warnings=notes,
     )
 
 
@@ -273,7 +282,7 @@ def _rows_one_by_one(jobs: list[_Job], context: Any) -> Iterator[InventoryRow]:
 
 #: Fewer files than this are read in this process unless ``workers`` is given: starting worker
 #: processes would cost more than they save (``benchmarks/scan.py`` measures both).
-POOL_FROM = 64
+POOL_FROM = 128
 
 
 def _context() -> Any:

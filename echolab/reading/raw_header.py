@@ -195,10 +195,12 @@ _REGIONS = tags.ENTRIES["SequenceOfUltrasoundRegions"].tag
 _MAX_DEPTH = 8
 #: The top-level elements kept: those the reading path reads (the meta and pixel elements aside).
 _KEPT = frozenset(tags.BY_TAG) - {
-    tags.ENTRIES[k].tag
-    for k in ("TransferSyntaxUID", "SpecificCharacterSet", "PixelData", "FloatPixelData", "DoubleFloatPixelData")
+    tags.ENTRIES[k].tag for k in ("TransferSyntaxUID", "PixelData", "FloatPixelData", "DoubleFloatPixelData")
 }
 _NOTHING: frozenset[int] = frozenset()
+#: The VRs of the file meta elements pydicom may convert while reading.
+_META_VRS = {0x0000: b"UL", 0x0001: b"OB", 0x0010: b"UI"}
+_CHARACTER_SET = tags.ENTRIES["SpecificCharacterSet"].tag
 
 
 class _Reader:
@@ -243,6 +245,7 @@ class _Reader:
         if _looks_explicit(data, at) == self.implicit:
             raise _Unsure  # pydicom switches to the encoding the data set has
         elements, stop = self.elements(position, None, _KEPT, 0)
+        _check_character_set(elements.get(_CHARACTER_SET))
         values = _values(elements, self.implicit, self.little)
         _check_palette(values)
         pixel = parse_pixel_element(
@@ -258,16 +261,23 @@ class _Reader:
         )
 
     def _file_meta(self, position: int) -> tuple[int, str]:
-        """Group 0002 (explicit VR little endian): where the data set starts, and its syntax."""
+        """Group 0002 (explicit VR little endian): where the data set starts, and its syntax.
+
+        pydicom converts two of its elements while reading: the first (its test of the meta's
+        encoding) and (0002,0010); each must be what the standard says, so that it converts."""
         tsuid: str | None = None
+        first = True
         while True:
             data, at = self.window(position, 8)
             group, element = struct.unpack_from("<HH", data, at)
             if group != 2:
                 break
             code = data[at + 4 : at + 6]
-            if code not in _VRS:
+            if code not in _VRS or (element in _META_VRS and code != _META_VRS[element]):
                 raise _Unsure
+            if first and not (element == 0x0000 and data[at + 6 : at + 8] == b"\x04\x00") and element != 0x0001:
+                raise _Unsure  # pydicom converts the first element of the meta to test its encoding
+            first = False
             if code in _LONG_VRS:
                 (length,) = struct.unpack("<L", self.bytes_at(position + 8, 4))
                 start = position + 12
@@ -318,8 +328,8 @@ class _Reader:
                     start = position + 12
                 elif head is not None:
                     start = position + 8
-                elif not (0x40 < code[0] < 0x5B and 0x40 < code[1] < 0x5B):
-                    # no VR there: pydicom reads this element as implicit VR (a 4-byte length)
+                elif not b"AA" <= code <= b"ZZ":
+                    # no VR there (pydicom's test): it reads this element as implicit VR (a 4-byte length)
                     group, element, length = implicit_head.unpack_from(data, at)
                     if group != 0xFFFE and (kept is None or (group << 16 | element) in kept):
                         raise _Unsure  # its value would be converted as in an implicit VR file
@@ -392,7 +402,7 @@ class _Reader:
             raise _Unsure
         item_head = _STRUCTS[self.endian][3]
         items: list[RawDataSet] = []
-        limit = limits().max_regions
+        limit = limits().max_regions if want else 0
         while True:
             if end is not None and position >= end:
                 if position > end:
@@ -437,6 +447,8 @@ class _Reader:
 def _comparable(items: list[RawDataSet]) -> tuple[RawDataSet, ...]:
     """``items``, when :func:`item_key` tells them apart exactly as pydicom's values would: items
     differing only in the VR of an empty value are left to pydicom."""
+    if len(items) < 2 or all(element.value for item in items for element in item.elements.values()):
+        return tuple(items)  # no empty value to tell apart
     loose = {tuple((tag, element.value) for tag, element in sorted(item.elements.items())) for item in items}
     if len(loose) != len({item_key(item) for item in items}):
         raise _Unsure
@@ -497,6 +509,10 @@ _CLEAN_TEXT = {
     "UI": _patterns(rb"[0-9]+(?:\.[0-9]+)*"),
     "CS": _patterns(rb"[A-Z0-9_]+(?: +[A-Z0-9_]+)*"),
 }
+#: Printable ASCII, padded at the end with spaces or NULs.
+_PRINTABLE = re.compile(rb"[\x20-\x7e]*[\x00 ]*")
+#: The terms of (0008,0005) whose decoding of plain ASCII is plain ASCII (or the default's).
+_CHARACTER_SET_TERM = re.compile(r"(?:ISO[ _-]IR [0-9]+|ISO 2022 IR [0-9]+|GB18030|GBK)?")
 #: An empty value; plain ASCII text (no backslash), padded at the end with spaces or NULs.
 _BLANK = re.compile(rb"[\x00 ]*")
 _PLAIN_TEXT = re.compile(rb"[\x20-\x5b\x5d-\x7e]*[\x00 ]*")
@@ -537,9 +553,22 @@ def _values(elements: dict[int, RawElement], implicit: bool, little: bool) -> di
     """
     values: dict[int, Any] = {}
     for tag, element in elements.items():
-        if tag in tags.BY_TAG:
+        if tag in tags.BY_TAG and tag != _CHARACTER_SET:
             values[tag] = _value(tag, element, implicit, little, elements)
     return values
+
+
+def _check_character_set(element: RawElement | None) -> None:
+    """(0008,0005) Specific Character Set as pydicom reads it without fail, and decodes plain ASCII
+    with: ASCII text of defined terms (``ISO_IR 100``, ``ISO 2022 IR 87``, ``GB18030``, ...), or
+    their common misspelling (``ISO-IR 100``), each decoding ASCII as ASCII."""
+    if element is None:
+        return
+    if element.vr != "CS" or not _PRINTABLE.fullmatch(element.value):
+        raise _Unsure
+    terms = element.value.decode("ascii").rstrip("\x00 ").split("\\")
+    if not all(_CHARACTER_SET_TERM.fullmatch(term.strip()) for term in terms):
+        raise _Unsure
 
 
 def _value(tag: int, element: RawElement, implicit: bool, little: bool, elements: dict[int, RawElement]) -> Any:
