@@ -49,7 +49,7 @@ from .conventions import (
     time_attrs,
     with_source,
 )
-from .reading.frame_source import PixelSource
+from .reading.frame_source import FrameReader, PixelSource
 from .reading.regions import Axis, Region
 from .reading.timing import FrameTiming
 
@@ -64,7 +64,7 @@ class FrameArray(BackendArray):
     Parameters
     ----------
     pixels
-        The file's :class:`PixelSource`.
+        Where the frames come from: the file's :class:`PixelSource` (or an archive's frames).
     box
         Inclusive (x0, y0, x1, y1) image pixel box to crop every frame to; None for the image.
     keep
@@ -73,16 +73,17 @@ class FrameArray(BackendArray):
     """
 
     def __init__(
-        self, pixels: PixelSource, box: tuple[int, int, int, int] | None = None, keep: np.ndarray | None = None
+        self, pixels: FrameReader, box: tuple[int, int, int, int] | None = None, keep: np.ndarray | None = None
     ) -> None:
         self.pixels = pixels
-        x0, y0, x1, y1 = box if box is not None else (0, 0, pixels.fmt.columns - 1, pixels.fmt.rows - 1)
+        rows, columns = pixels.frame_shape[:2]
+        x0, y0, x1, y1 = box if box is not None else (0, 0, columns - 1, rows - 1)
         self.box = (x0, y0, x1, y1)
         if keep is not None and keep.shape != (y1 - y0 + 1, x1 - x0 + 1):
             raise ValueError(f"keep mask of shape {keep.shape} does not fit the box {self.box}")
         self.keep = keep
         self.shape = (pixels.number_of_frames, y1 - y0 + 1, x1 - x0 + 1) + pixels.frame_shape[2:]
-        self.dtype = pixels.fmt.dtype
+        self.dtype = pixels.dtype
 
     def __getitem__(self, key: indexing.ExplicitIndexer) -> np.ndarray:
         # OUTER indexing: a list of frames reaches _raw_indexing_method as it is, so that exactly

@@ -311,7 +311,10 @@ def _reference_description(r: Region) -> str:
     assert x is not None and y is not None
     where = f"column {x.reference_index}, row {y.reference_index}"
     if r.kind.is_two_d and x.calibrated and y.calibrated:
-        return f"x = {x.reference_value:g} {x.unit}, depth {y.reference_value:g} {y.unit} at {where} (transducer apex)"
+        text = f"x = {x.reference_value:g} {x.unit}, depth {y.reference_value:g} {y.unit} at {where}"
+        # the header's word only: a scanner's quirk can put it off the probe face (see corrections)
+        origin = x.reference_value == 0 and y.reference_value == 0
+        return text + (" (header origin: depth 0 on the centre line)" if origin else "")
     if r.kind is RegionKind.SPECTRAL_DOPPLER and y.calibrated:
         baseline = float(y.pixels(0.0))
         time_zero = f"time {x.reference_value:g} {x.unit} at column {x.reference_index}"

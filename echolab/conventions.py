@@ -67,6 +67,12 @@ __all__ = [
     "time_attrs",
     "netcdf_safe_attrs",
     "IDENTIFYING_KEYWORDS",
+    "VIEW_OF",
+    "VIEW_ROWS",
+    "VIEW_COLUMNS",
+    "IMAGE_STORAGE",
+    "STORED_BITSTREAMS",
+    "STORED_DECODED",
     "CLIP_SPACING",
     "CLIP_SIZE",
     "CLIP_FPS",
@@ -187,6 +193,21 @@ NUMBER_OF_FRAMES_ATTR = "number_of_frames"
 HEADER_NUMBER_OF_FRAMES_ATTR = "header_number_of_frames"
 #: Attr: the file's problems (see :mod:`echolab.reading.problems`), ``"<rule>: <message>"`` joined by ``" | "``.
 PROBLEMS_ATTR = "problems"
+
+# --- archives (echolab.archive) ------------------------------------------------------------------
+
+#: Attrs of an archived region group, which holds the region's coordinates and attrs but no pixels:
+#: its pixels are the ``image`` group's, rows ``[start, stop)`` and columns ``[start, stop)``
+#: (:func:`echolab.archive.open_archive` puts the view back as the region's data variable).
+VIEW_OF = "view_of"
+VIEW_ROWS = "view_rows"
+VIEW_COLUMNS = "view_columns"
+#: Attr of an archived image: how its frames are stored — :data:`STORED_BITSTREAMS` (each chunk is
+#: a frame's compressed bitstream copied from the DICOM) or :data:`STORED_DECODED` (decoded values,
+#: Zarr's default lossless compression).
+IMAGE_STORAGE = "storage"
+STORED_BITSTREAMS = "DICOM bitstreams"
+STORED_DECODED = "decoded"
 
 # --- clips for learning (echolab.clips) ----------------------------------------------------------
 

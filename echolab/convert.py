@@ -1,19 +1,21 @@
 """Convert many files into one Zarr archive with Dask: one group per SOP Instance UID.
 
-Each file becomes the group ``<SOP Instance UID>`` holding its ``image`` and ``region_<i>``
-groups (see :mod:`echolab.datasets`). Files are converted in parallel by a
-:mod:`dask.distributed` cluster — a local one by default, or any scheduler address — one task per
-file. A group is written into a scratch folder beside the archive, checked complete (every
-group's and array's metadata written) and renamed into place, so a crash or Ctrl-C never leaves a
-half-written group, and a rerun skips the files whose group exists ("already in the archive": the
-conversion resumes); a group folder without its root metadata, left by a crash of an older
-version, is replaced. A file that cannot be
-converted is reported with its reason and skipped; the others go on. Headers are read first (in
-parallel, see :func:`echolab.inventory.scan`): a file whose SOP Instance UID an earlier file (in
-path order) already has is skipped as a "duplicate SOP Instance UID of <that file>", so the same
-input always gives the same archive; a file whose headers show it gives no image (no pixel data,
-no installed decoder) fails there and claims no group. A file converted with problems (frames missing from a copy
-cut short, see :mod:`echolab.reading.problems`) says so in its result and in the group's attrs.
+Each file becomes the group ``<SOP Instance UID>`` holding its ``image`` and ``region_<i>`` groups
+(see :mod:`echolab.datasets`), laid out by :mod:`echolab.archive`: a compressed file's frames kept
+as its own bitstreams when nothing must be blanked, regions as views of the image. Files are
+converted in parallel by a :mod:`dask.distributed` cluster — a local one by default, or any
+scheduler address — one task per file. A group is written into a scratch folder beside the archive,
+checked complete (every group's and array's metadata written) and renamed into place, so a crash or
+Ctrl-C never leaves a half-written group, and a rerun skips the files whose group exists ("already
+in the archive": the conversion resumes); a group folder without its root metadata, left by a crash
+of an older version, is replaced. A file that cannot be converted is reported with its reason and
+skipped; the others go on. Headers are read first (in parallel, see
+:func:`echolab.inventory.scan`): a file whose SOP Instance UID an earlier file (in path order)
+already has is skipped as a "duplicate SOP Instance UID of <that file>", so the same input always
+gives the same archive; a file whose headers show it gives no image (no pixel data, no installed
+decoder) fails there and claims no group. A file converted with problems (frames missing from a
+copy cut short, see :mod:`echolab.reading.problems`) says so in its result and in the group's
+attrs.
 
 The local cluster (:func:`local_cluster`) takes free ports chosen by the system on 127.0.0.1 and
 prints nothing: no dashboard unless asked for, so another program on Dask's usual port 8787 (a
@@ -47,6 +49,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import xarray as xr
 
+from .archive import CHUNK_BYTES, frames_per_chunk, open_archive, write_file_group
 from .conventions import SOP_INSTANCE_UID
 from .datasets import file_datatree
 from .echofile import open as open_file
@@ -72,6 +75,7 @@ __all__ = [
     "local_cluster",
     "scratch_dir",
     "CHUNK_BYTES",
+    "open_archive",
     "LOCK_NAME",
     "archive_lock",
     "missing_metadata",
@@ -81,34 +85,6 @@ Status = Literal["converted", "skipped", "failed"]
 
 #: The reason of a file skipped because its group is in the archive from an earlier run.
 ALREADY_IN_ARCHIVE = "already in the archive"
-
-#: Bytes of one Zarr chunk: each group is chunked along ``time`` by as many frames as fill about
-#: this much (36 frames of a 640 x 480 RGB cine; a million frames of one pixel in one chunk).
-CHUNK_BYTES = 32 << 20
-
-
-def frames_per_chunk(dataset: xr.Dataset, chunk_bytes: int = CHUNK_BYTES) -> int:
-    """Frames per Zarr chunk of the ``time`` dimension of ``dataset``'s variables: as many as fill
-    ``chunk_bytes`` (at least one, at most every frame)."""
-    frames = int(dataset.sizes.get("time", 1))
-    frame_bytes = max(
-        (
-            var.dtype.itemsize * (var.size // max(1, var.sizes["time"]))
-            for var in dataset.data_vars.values()
-            if "time" in var.dims
-        ),
-        default=1,
-    )
-    return max(1, min(frames, chunk_bytes // max(1, frame_bytes)))
-
-
-def _chunked(tree: xr.DataTree, time_chunk: int | None) -> xr.DataTree:
-    def chunk(dataset: xr.Dataset) -> xr.Dataset:
-        if "time" not in dataset.dims:
-            return dataset
-        return dataset.chunk({"time": time_chunk or frames_per_chunk(dataset)})
-
-    return tree.map_over_datasets(chunk)
 
 
 @dataclass(frozen=True)
@@ -308,9 +284,12 @@ def convert_file(
 ) -> ConvertResult:
     """Convert one file into group ``<SOP Instance UID>`` of the Zarr ``store``; never raises
     for a bad file (the result says why). Frames are decoded on one thread: parallelism comes
-    from converting several files at once. ``time_chunk`` frames make one Zarr chunk (default:
-    :func:`frames_per_chunk`, about :data:`CHUNK_BYTES` per chunk). With ``pseudonym_key`` the
-    group and every SOP Instance UID attr are the UID's :func:`pseudonym`."""
+    from converting several files at once. The image keeps the file's bitstreams when
+    :func:`~echolab.archive.keeps_bitstreams` (identifiers kept, or nothing outside the regions
+    to blank; see :func:`~echolab.archive.write_file_group`); decoded frames go in shards of
+    ``time_chunk`` frames (default: :func:`frames_per_chunk`, about :data:`CHUNK_BYTES` per
+    shard). With ``pseudonym_key`` the group and every SOP Instance UID attr are the UID's
+    :func:`pseudonym`."""
     import dask
 
     group: str | None = None
@@ -329,10 +308,9 @@ def convert_file(
             tree = file_datatree(f, keep_identifiers=keep_identifiers, cache=False)
             if pseudonym_key is not None:
                 tree = _pseudonymised(tree, group)
-            tree = _chunked(tree, time_chunk)
             # inside a worker: no nested cluster tasks, and one decode thread per file
             with dask.config.set(scheduler="synchronous"), decode_threads(1):
-                tree.to_zarr(partial, mode="w", consolidated=False)
+                tree = write_file_group(f, tree, partial, keep_identifiers=keep_identifiers, time_chunk=time_chunk)
         missing = missing_metadata(partial, tree)
         if missing:  # never rename a half-written group into the archive
             return ConvertResult(
@@ -588,8 +566,3 @@ def _convert_held(
                     on_result(result)
                 bar.update()
     return [results[path] for path in files if path in results]
-
-
-def open_archive(store: str | os.PathLike[str], **kwargs: Any) -> xr.DataTree:
-    """Open a converted archive lazily as a DataTree (``/<SOP Instance UID>/region_<i>``)."""
-    return xr.open_datatree(os.fspath(store), engine="zarr", consolidated=False, **kwargs)

@@ -453,7 +453,7 @@ class CalibrationPanel(widgets.VBox):  # type: ignore[misc]  # ipywidgets is unt
     """Check a file's calibration before trusting a measurement.
 
     Shows the region boxes against the image bounds, each region's pixel aspect (ΔX vs ΔY), where
-    its reference point lies (transducer apex of a 2D sector, Doppler baseline, strip time zero),
+    its reference point lies (the header's origin of a 2D region, Doppler baseline, strip time zero),
     how the timing elements agree, and a two-point distance placed with sliders next to the pixel
     arithmetic it replaces.
 

@@ -109,7 +109,7 @@ def test_calibration_panel_measures_the_philips_caliper() -> None:
     panel = CalibrationPanel(package_file("OBXXXX1A.dcm"))
     assert [value for _, value in panel.measure_region.options] == [0]
     assert "overhangs by 1 columns" in panel.regions_table.value
-    assert "transducer apex" in panel.regions_table.value and "column 460, row 96" in panel.regions_table.value
+    assert "header origin: depth 0" in panel.regions_table.value and "column 460, row 96" in panel.regions_table.value
     renders = panel.view.renders
     panel.set_points((459, 290), (498, 301))
     assert "distance = 1.063 cm" in panel.result.value

@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 import numpy as np
 
@@ -35,7 +36,7 @@ from .pixel_format import (
 )
 from .raw_header import RawHeader
 
-__all__ = ["PixelSource", "pixel_source", "is_encapsulated", "decode_threads"]
+__all__ = ["PixelSource", "FrameReader", "pixel_source", "is_encapsulated", "decode_frames", "decode_threads"]
 
 _NATIVE_SYNTAXES = syntaxes.NATIVE
 
@@ -84,6 +85,10 @@ class PixelSource:
     def frame_shape(self) -> tuple[int, ...]:
         return self.fmt.frame_shape
 
+    @property
+    def dtype(self) -> np.dtype:
+        return self.fmt.dtype
+
     def open_reader(self) -> ByteReader:
         """Open random access to the pixel bytes (close it after use)."""
         if self.buffer is not None:
@@ -96,11 +101,7 @@ class PixelSource:
         if not 0 <= index < self.number_of_frames:
             raise IndexError(f"frame {index} out of range 0..{self.number_of_frames - 1}")
         if self.spans is not None:
-            offset, length = self.spans[index]
-            data = reader.read(offset, length)
-            if len(data) < length:
-                raise PixelDataError(f"frame {index} is truncated: {len(data)} of {length} bytes present", self.source)
-            encoded = join_fragments(data, ">" if self.big_endian else "<", self.source)
+            encoded = self.encoded_frame(reader, index)
             decode_encapsulated(encoded, self.transfer_syntax_uid, self.fmt, out, self.lut, self.source, index)
         else:
             offset = self.native_offset + index * self.frame_nbytes
@@ -110,6 +111,19 @@ class PixelSource:
                     f"frame {index} is truncated: {len(data)} of {self.frame_nbytes} bytes present", self.source
                 )
             decode_native(data, self.fmt, self.big_endian, out, self.lut, self.source)
+
+    def encoded_frame(self, reader: ByteReader, index: int) -> bytes:
+        """The compressed bitstream of frame ``index`` of encapsulated pixel data: its fragments
+        joined, exactly as the file holds them (what a decoder is handed)."""
+        if self.spans is None:
+            raise PixelDataError("the pixel data is not encapsulated: its frames have no bitstream", self.source)
+        if not 0 <= index < self.number_of_frames:
+            raise IndexError(f"frame {index} out of range 0..{self.number_of_frames - 1}")
+        offset, length = self.spans[index]
+        data = reader.read(offset, length)
+        if len(data) < length:
+            raise PixelDataError(f"frame {index} is truncated: {len(data)} of {length} bytes present", self.source)
+        return join_fragments(data, ">" if self.big_endian else "<", self.source)
 
     def _read_native(self, reader: ByteReader, offset: int) -> bytes:
         if not self.swap_ow_bytes:
@@ -125,32 +139,18 @@ class PixelSource:
 
         Several frames are decoded in parallel into one preallocated array.
         """
-        height = len(range(self.fmt.rows)[rows])
-        width = len(range(self.fmt.columns)[columns])
-        out = np.empty((len(frames), height, width) + self.frame_shape[2:], dtype=self.fmt.dtype)
-        full = height == self.fmt.rows and width == self.fmt.columns
         with self.open_reader() as reader:
-            if full and self._read_native_block(reader, frames, out):
-                return out
-
-            def work(block: Sequence[int]) -> None:
-                scratch = None if full else np.empty(self.frame_shape, dtype=self.fmt.dtype)
-                for position in block:
-                    if scratch is None:
-                        self.decode_frame(reader, frames[position], out[position])
-                    else:
-                        self.decode_frame(reader, frames[position], scratch)
-                        out[position] = scratch[rows, columns]
-
-            workers = min(_worker_count(), len(frames))
-            if workers <= 1:
-                work(range(len(frames)))
-            else:
-                blocks = [range(len(frames))[k::workers] for k in range(workers)]
-                with ThreadPoolExecutor(workers, thread_name_prefix="echolab-decode") as pool:
-                    for future in [pool.submit(work, block) for block in blocks]:
-                        future.result()
-        return out
+            whole = (
+                len(range(self.fmt.rows)[rows]) == self.fmt.rows
+                and len(range(self.fmt.columns)[columns]) == self.fmt.columns
+            )
+            if self.spans is None and whole:
+                out = np.empty((len(frames), *self.frame_shape), dtype=self.fmt.dtype)
+                if self._read_native_block(reader, frames, out):
+                    return out
+            return decode_frames(
+                self.fmt, frames, rows, columns, lambda index, frame: self.decode_frame(reader, index, frame)
+            )
 
     def _read_native_block(self, reader: ByteReader, frames: Sequence[int], out: np.ndarray) -> bool:
         """Read consecutive plain frames with one positional read straight into ``out``."""
@@ -175,6 +175,62 @@ class PixelSource:
         if self.big_endian and out.dtype.itemsize > 1:
             out.byteswap(inplace=True)
         return True
+
+
+class FrameReader(Protocol):
+    """What :class:`echolab.arrays.FrameArray` reads frames from: a file's :class:`PixelSource`,
+    or the frames an archive keeps (:mod:`echolab.archive`)."""
+
+    @property
+    def source(self) -> str | None: ...
+
+    @property
+    def number_of_frames(self) -> int: ...
+
+    @property
+    def frame_shape(self) -> tuple[int, ...]:
+        """(rows, columns[, channels]) of one output frame."""
+        ...
+
+    @property
+    def dtype(self) -> np.dtype: ...
+
+    def read(self, frames: Sequence[int], rows: slice, columns: slice) -> np.ndarray: ...
+
+
+def decode_frames(
+    fmt: PixelFormat,
+    frames: Sequence[int],
+    rows: slice,
+    columns: slice,
+    decode_frame: Callable[[int, np.ndarray], None],
+) -> np.ndarray:
+    """Decode ``frames`` with ``decode_frame(index, out)`` (``out`` a whole frame) into one
+    preallocated array cropped to ``rows`` x ``columns`` (unit-step slices), split across
+    :func:`decode_threads` threads: the decoders release the GIL."""
+    height = len(range(fmt.rows)[rows])
+    width = len(range(fmt.columns)[columns])
+    out = np.empty((len(frames), height, width) + fmt.frame_shape[2:], dtype=fmt.dtype)
+    full = height == fmt.rows and width == fmt.columns
+
+    def work(block: Sequence[int]) -> None:
+        scratch = None if full else np.empty(fmt.frame_shape, dtype=fmt.dtype)
+        for position in block:
+            if scratch is None:
+                decode_frame(frames[position], out[position])
+            else:
+                decode_frame(frames[position], scratch)
+                out[position] = scratch[rows, columns]
+
+    workers = min(_worker_count(), len(frames))
+    if workers <= 1:
+        work(range(len(frames)))
+    else:
+        blocks = [range(len(frames))[k::workers] for k in range(workers)]
+        with ThreadPoolExecutor(workers, thread_name_prefix="echolab-decode") as pool:
+            for future in [pool.submit(work, block) for block in blocks]:
+                future.result()
+    return out
 
 
 def _consecutive(frames: Sequence[int]) -> bool:
