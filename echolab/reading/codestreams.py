@@ -160,7 +160,7 @@ def without_text_segments(data: bytes, tsuid: str) -> bytes | None:
         return _jpeg_without_text(data)
     if tsuid in _J2K_FAMILY:
         return _j2k_without_text(data)
-    if tsuid == uids.RLELossless:  # a header of offsets and byte runs: no place for text
+    if tsuid == syntaxes.RLE_LOSSLESS:  # a header of offsets and byte runs: no place for text
         return data
     return None
 
