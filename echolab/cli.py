@@ -33,13 +33,13 @@ Exit status:
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import re
 import signal
 import sys
 import traceback
-from collections.abc import Sequence
-from dataclasses import asdict
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from . import __version__
@@ -133,15 +133,27 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from .inventory import scan, write_csv
+    from .inventory import InventoryRow, scan, write_csv
 
     _require(args.paths, f"{_SOURCES} to scan")
-    rows = list(scan(args.paths, workers=args.workers, absolute_paths=args.absolute_paths))
+    found = scan(args.paths, workers=args.workers, absolute_paths=args.absolute_paths)
+    rows = list(itertools.islice(found, 1))  # the checks of scan() before a file is opened for writing
     if args.csv:
-        write_csv(rows, args.csv)
+
+        def kept() -> Iterator[InventoryRow]:
+            yield from rows
+            for row in found:
+                rows.append(row)
+                yield row
+
+        write_csv(kept(), args.csv)  # written as the rows come, while the workers read headers
         print(f"{len(rows)} file(s) written to {args.csv}")
+    else:
+        rows += found
     columns = ["path", "frames", "frame_rate", "timing_source", "heart_rate", "region_kinds", "problems", "error"]
-    table = [{**asdict(r), "problems": ";".join(p.rule for p in r.problems)} for r in rows]
+    table = [
+        {name: getattr(r, name) for name in columns} | {"problems": ";".join(p.rule for p in r.problems)} for r in rows
+    ]
     print(format_table(table, columns))
     details = [f"{r.path}: {problem}" for r in rows for problem in r.problems]
     if details:

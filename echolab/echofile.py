@@ -23,21 +23,20 @@ from .errors import (
     EcholabError,
     EcholabWarning,
     GeometryError,
-    InvalidHeaderError,
     NotDicomError,
     PixelDataError,
     RegionClippedWarning,
     RegionIndexError,
-    TimingWarning,
     UncalibratedAxisWarning,
     warn,
 )
-from .reading.elements import element_name, get_float, get_int, get_str
+from .reading.elements import get_str
+from .reading.fields import header_fields
 from .reading.frame_source import PixelSource, pixel_source
 from .reading.header import Header, header_from_dataset, read_header
 from .reading.problems import Problem, frames_problem, pixel_problems
-from .reading.regions import Region, parse_regions
-from .reading.timing import FrameTiming, frame_timing
+from .reading.regions import Region
+from .reading.timing import FrameTiming
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -100,35 +99,24 @@ class EchoFile:
         self._header = header
         #: ``"screen"`` (vendor quirks corrected) or ``"header"`` (the letter of (0018,6011)).
         self.calibration: Calibration = calibration
-        ds, src = header.dataset, header.source
-        self.sop_instance_uid: str | None = get_str(ds, "SOPInstanceUID", src)
-        rows = get_int(ds, "Rows", src, minimum=0, maximum=65535)
-        columns = get_int(ds, "Columns", src, minimum=0, maximum=65535)
-        for keyword, value in (("Rows", rows), ("Columns", columns)):
-            if value is None:
-                cut = f"a file cut short ({header.file_size} bytes)" if header.file_size else "a data set cut short"
-                raise InvalidHeaderError(
-                    f"{element_name(keyword)} is missing: not an image, or {cut} before its Image Pixel module", src
-                )
-        assert rows is not None and columns is not None
+        fields = header_fields(header, stacklevel=3)
+        #: (0008,0018) SOP Instance UID.
+        self.sop_instance_uid: str | None = fields.sop_instance_uid
         #: (0028,0010) Rows.
-        self.rows: int = rows
+        self.rows: int = fields.rows
         #: (0028,0011) Columns.
-        self.columns: int = columns
-        frames = get_int(ds, "NumberOfFrames", src, default=1, minimum=0, maximum=10_000_000)
+        self.columns: int = fields.columns
         #: (0028,0008) Number of Frames, 1 when absent.
-        self.number_of_frames: int = max(1, frames if frames is not None else 1)
-        self.cine_rate: float | None = self._optional_float("CineRate")
-        heart_rate = self._optional_float("HeartRate")
+        self.number_of_frames: int = fields.number_of_frames
+        #: (0018,0040) Cine Rate; None when absent or unreadable.
+        self.cine_rate: float | None = fields.cine_rate
         #: (0018,1088) Heart Rate in beats/min; None when absent or not positive (0 and -1 mean
         #: "not recorded" in real files).
-        self.heart_rate: float | None = heart_rate if heart_rate is not None and heart_rate > 0 else None
-        self.timing: FrameTiming = frame_timing(ds, self.number_of_frames, src)
-        for note in self.timing.notes:
-            warn(TimingWarning, note, src, stacklevel=3)
+        self.heart_rate: float | None = fields.heart_rate
+        self.timing: FrameTiming = fields.timing
         #: One :class:`~echolab.Region` per item of (0018,6011) as the header writes it, in order.
         #: Corrections change only axes: boxes, kinds and usability are the same in :attr:`regions`.
-        self.header_regions: tuple[Region, ...] = parse_regions(ds, self.rows, self.columns, src)
+        self.header_regions: tuple[Region, ...] = fields.regions
         #: Why a vendor quirk found in the header could not be corrected (set when :attr:`regions`
         #: is first read with ``calibration="screen"``).
         self.correction_failures: tuple[tuple[Quirk, str], ...] = ()
@@ -161,13 +149,6 @@ class EchoFile:
         """(0028,0301) Burned In Annotation: "YES", "NO" or None when absent."""
         value = get_str(self.dataset, "BurnedInAnnotation", self.source)
         return value.strip().upper() if value else None
-
-    def _optional_float(self, keyword: str) -> float | None:
-        try:
-            return get_float(self._header.dataset, keyword, self._header.source)
-        except InvalidHeaderError as exc:
-            warn(TimingWarning, f"{exc.reason}; ignored", self.source, stacklevel=3)
-            return None
 
     # --- header fields -----------------------------------------------------------------------
 

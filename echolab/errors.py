@@ -36,7 +36,14 @@ __all__ = [
     "UnguardedScriptError",
     "DeidentificationError",
     "ArchiveBusyError",
+    "short_exception",
 ]
+
+
+def short_exception(exc: BaseException) -> str:
+    """``"Type: first line of the message"`` of an exception from a library, at most 200 characters."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
 
 
 def describe_source(source: str | os.PathLike[str] | None) -> str:

@@ -22,8 +22,9 @@ the same limits; :func:`set_limits` sets them there.
 
 from __future__ import annotations
 
+import functools
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 __all__ = ["Limits", "limits", "set_limits", "DEFAULT_LIMITS", "raise_hint", "mib"]
 
@@ -49,11 +50,17 @@ _ENVIRONMENT = {
 
 def limits() -> Limits:
     """The limits in force: the environment's where set to a positive integer, else the defaults."""
+    return _limits(tuple(os.environ.get(variable, "") for variable in _ENVIRONMENT.values()))
+
+
+@functools.lru_cache(maxsize=16)
+def _limits(texts: tuple[str, ...]) -> Limits:
+    """The limits the environment's values ``texts`` (in the order of ``_ENVIRONMENT``) set."""
     values: dict[str, int] = {}
-    for field in fields(Limits):
-        text = os.environ.get(_ENVIRONMENT[field.name], "").strip()
+    for name, text in zip(_ENVIRONMENT, texts, strict=True):
+        text = text.strip()
         if text.isdigit() and int(text) > 0:
-            values[field.name] = int(text)
+            values[name] = int(text)
     return Limits(**values)
 
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import csv
 import shutil
+import warnings
 from pathlib import Path
 
 import pydicom
 import pytest
 
 import echolab
+from echolab import inventory
 from echolab.data import sample
-from echolab.inventory import find_files, inventory_row, scan, write_csv
+from echolab.inventory import InventoryRow, find_files, inventory_row, scan, write_csv
 from echolab.reading.frame_source import PixelSource
 from echolab.reading.header import read_header
 
-from .conftest import SHARED, UNDECODABLE, manifest, package_file, shared_file
+from . import hostile
+from .conftest import SHARED, UNDECODABLE, all_file_params, manifest, package_file, resolve, shared_file
 from .make import write_file
 
 
@@ -269,3 +272,120 @@ def test_scan_survives_a_worker_process_killed_by_a_file(tmp_path: Path, monkeyp
     assert [row.path for row in rows if row.error] == ["05.dcm"]
     assert rows[5].error == inventory.CRASHED and rows[5].size_bytes > 0
     assert all(row.frames == rows[0].frames for row in rows if not row.error)
+
+
+# --- fast where users wait (issue 18): headers read without pydicom, the same rows ----------------
+
+
+def _both_rows(path: str) -> tuple[InventoryRow | None, InventoryRow]:
+    """The row from the header read without pydicom (None when that reader leaves the file to
+    pydicom) and the row from ``echolab.open`` (pydicom's reading of the header)."""
+    name = Path(path).name
+    return inventory._quick_row(path, name), inventory._full_row(path, name)
+
+
+@pytest.mark.parametrize("spec", all_file_params())
+def test_the_header_read_without_pydicom_gives_the_rows_of_echolab_open(spec: tuple[str, str]) -> None:
+    """Every real file: the fast reader's row equals the row built from ``echolab.open`` field
+    by field (UID, sizes, frames, frame rate and timing source, heart rate, region kinds and
+    units, syntax, problems, warnings); every file of the shared folder is read the fast way."""
+    quick, full = _both_rows(resolve(spec))
+    if quick is None:
+        assert spec[0] == "package", f"{spec[1]}: the shared folder's files are all read without pydicom"
+        return
+    assert quick == full
+
+
+def test_fuzzed_files_read_without_pydicom_give_the_same_rows(tmp_path: Path) -> None:
+    """The fast reader reads a mutated file exactly as pydicom does, or leaves it to pydicom:
+    never a different row (mutations of every kind the fuzzer makes, DICOM-aware ones too)."""
+    from .fuzz import cases
+
+    quick_count = 0
+    for case in cases(400, seed=18):
+        data, what = case.build()
+        path = tmp_path / f"{case.source}-{case.seed}.dcm"
+        path.write_bytes(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quick, full = _both_rows(str(path))
+        if quick is not None:
+            quick_count += 1
+            assert quick == full, f"{case} ({what})"
+        path.unlink()
+    assert quick_count > 50  # the comparison ran on files of every source
+
+
+@pytest.mark.parametrize("name", sorted(set(hostile.CASES) - {"100000-regions"}))
+def test_crafted_files_read_without_pydicom_give_the_same_rows(tmp_path: Path, name: str) -> None:
+    path = hostile.CASES[name](tmp_path / f"{name}.dcm")
+    quick, full = _both_rows(path)
+    assert quick is None or quick == full
+
+
+_IMPORTS = """
+import sys
+from echolab.cli import main
+
+status = main(["scan", sys.argv[1], "--csv", sys.argv[2]])
+heavy = ("xarray", "dask", "matplotlib", "pandas", "scipy", "pydicom")
+print(status, sorted(name for name in heavy if name in sys.modules))
+"""
+
+
+def test_scan_imports_neither_xarray_dask_matplotlib_nor_pydicom(tmp_path: Path) -> None:
+    """`echolab scan` of well-formed files starts no heavy library: not xarray, dask,
+    matplotlib, pandas or scipy (none is needed), nor pydicom (its headers read without it)."""
+    import subprocess
+    import sys
+
+    from .conftest import REPO
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for name in ("synthetic-doppler.dcm", "synthetic-mmode.dcm"):
+        shutil.copy(sample(name), folder / name)
+    shutil.copy(package_file("color3d_jpeg_baseline.dcm"), folder / "IMG0001")  # no suffix: told by reading
+    done = subprocess.run(
+        [sys.executable, "-c", _IMPORTS, str(folder), str(tmp_path / "out.csv")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "0 []"
+    with (tmp_path / "out.csv").open() as handle:
+        assert sorted(line["path"] for line in csv.DictReader(handle)) == [
+            "IMG0001",
+            "synthetic-doppler.dcm",
+            "synthetic-mmode.dcm",
+        ]
+
+
+def test_a_file_without_the_dcm_suffix_is_opened_once(mixed: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files of other names are told DICOM by reading their header: only one the header reader
+    leaves to pydicom is sniffed on its own (here none; readme.txt is not DICOM)."""
+    sniffed: list[str] = []
+    real = inventory.looks_like_dicom
+
+    def counting(path: str) -> bool:
+        sniffed.append(Path(path).name)
+        return real(path)
+
+    monkeypatch.setattr(inventory, "looks_like_dicom", counting)
+    rows = [row.path for row in scan([str(mixed)], workers=1)]
+    assert rows == ["cine.dcm", "garbage.dcm", "sub/IMG0001", "truncated.dcm"]
+    assert sniffed == ["readme.txt"]
+
+
+def test_a_large_folder_is_read_by_worker_processes_with_the_same_rows(tmp_path: Path) -> None:
+    """At POOL_FROM files scan starts worker processes; the rows and their order are those of
+    reading in this process."""
+    names = ["synthetic-doppler.dcm", "synthetic-mmode.dcm"]
+    for index in range(inventory.POOL_FROM):
+        name = names[index % 2]
+        (tmp_path / f"{index:03d}-{name}").hardlink_to(sample(name))
+    pooled = list(scan([tmp_path]))
+    assert pooled == list(scan([tmp_path], workers=1))
+    assert len(pooled) == inventory.POOL_FROM and not any(row.error for row in pooled)

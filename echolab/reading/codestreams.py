@@ -19,26 +19,25 @@ from __future__ import annotations
 import re
 import struct
 
-import pydicom.uid as uids
-
 from ..errors import PixelDataError
+from . import syntaxes
 
 __all__ = ["check_stream", "jpeg_frame_header", "j2k_size", "without_text_segments"]
 
 _JPEG_FAMILY = {
-    uids.JPEGBaseline8Bit,
-    uids.JPEGExtended12Bit,
-    uids.JPEGLossless,
-    uids.JPEGLosslessSV1,
-    uids.JPEGLSLossless,
-    uids.JPEGLSNearLossless,
+    syntaxes.JPEG_BASELINE_8BIT,
+    syntaxes.JPEG_EXTENDED_12BIT,
+    syntaxes.JPEG_LOSSLESS,
+    syntaxes.JPEG_LOSSLESS_SV1,
+    syntaxes.JPEG_LS_LOSSLESS,
+    syntaxes.JPEG_LS_NEAR_LOSSLESS,
 }
 _J2K_FAMILY = {
-    uids.JPEG2000Lossless,
-    uids.JPEG2000,
-    uids.HTJ2KLossless,
-    uids.HTJ2KLosslessRPCL,
-    uids.HTJ2K,
+    syntaxes.JPEG_2000_LOSSLESS,
+    syntaxes.JPEG_2000,
+    syntaxes.HTJ2K_LOSSLESS,
+    syntaxes.HTJ2K_LOSSLESS_RPCL,
+    syntaxes.HTJ2K,
 }
 #: SOF markers of every JPEG process (not DHT C4, JPG C8, DAC CC) and JPEG-LS's SOF55 (F7).
 _SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF, 0xF7}
@@ -98,12 +97,12 @@ def check_stream(
     source: str | None,
 ) -> None:
     """Raise :class:`PixelDataError` when compressed frame ``index`` cannot be what the header says."""
-    name = uids.UID(tsuid).name
+    name = syntaxes.name(tsuid)
     if tsuid in _JPEG_FAMILY:
         found, what = jpeg_frame_header(data), "JPEG frame header (SOF)"
     elif tsuid in _J2K_FAMILY:
         found, what = j2k_size(data), "JPEG 2000 SIZ marker"
-    elif tsuid == uids.RLELossless:
+    elif tsuid == syntaxes.RLE_LOSSLESS:
         _check_rle(data, rows * columns, samples_per_pixel * bytes_per_sample, index, source)
         return
     else:
@@ -161,7 +160,7 @@ def without_text_segments(data: bytes, tsuid: str) -> bytes | None:
         return _jpeg_without_text(data)
     if tsuid in _J2K_FAMILY:
         return _j2k_without_text(data)
-    if tsuid == uids.RLELossless:  # a header of offsets and byte runs: no place for text
+    if tsuid == syntaxes.RLE_LOSSLESS:  # a header of offsets and byte runs: no place for text
         return data
     return None
 

@@ -14,33 +14,39 @@ PALETTE COLOR frames are mapped to RGB through a lookup table built once per fil
 
 from __future__ import annotations
 
+import functools
+import glob
+import importlib
+import importlib.util
+import os
+import sys
 import warnings
+from collections.abc import Callable
 from io import BytesIO
 
 import numpy as np
-import pydicom.uid as uids
-from pydicom.encaps import encapsulate
 
 from ..errors import MissingDecoderError, PixelDataError
+from . import syntaxes
 from .codestreams import check_stream
 from .pixel_format import Photometric, PixelFormat
 
 __all__ = ["decode_encapsulated", "decode_native", "install_hint", "check_decoder"]
 
-_JPEG_8BIT = (uids.JPEGBaseline8Bit, uids.JPEGExtended12Bit)
+_JPEG_8BIT = (syntaxes.JPEG_BASELINE_8BIT, syntaxes.JPEG_EXTENDED_12BIT)
 _INSTALL_HINTS: dict[str, str] = {
-    uids.JPEGBaseline8Bit: "pip install simplejpeg (or pillow)",
-    uids.JPEGExtended12Bit: "pip install 'echolab[gpl]' (pylibjpeg-libjpeg, GPLv3) or python-gdcm",
-    uids.JPEGLossless: "pip install 'echolab[gpl]' (pylibjpeg-libjpeg, GPLv3) or python-gdcm",
-    uids.JPEGLosslessSV1: "pip install 'echolab[gpl]' (pylibjpeg-libjpeg, GPLv3) or python-gdcm",
-    uids.JPEGLSLossless: "pip install pyjpegls",
-    uids.JPEGLSNearLossless: "pip install pyjpegls",
-    uids.JPEG2000Lossless: "pip install pylibjpeg pylibjpeg-openjpeg",
-    uids.JPEG2000: "pip install pylibjpeg pylibjpeg-openjpeg",
-    uids.HTJ2KLossless: "pip install pylibjpeg pylibjpeg-openjpeg",
-    uids.HTJ2KLosslessRPCL: "pip install pylibjpeg pylibjpeg-openjpeg",
-    uids.HTJ2K: "pip install pylibjpeg pylibjpeg-openjpeg",
-    uids.RLELossless: "pip install pylibjpeg pylibjpeg-rle",
+    syntaxes.JPEG_BASELINE_8BIT: "pip install simplejpeg (or pillow)",
+    syntaxes.JPEG_EXTENDED_12BIT: "pip install 'echolab[gpl]' (pylibjpeg-libjpeg, GPLv3) or python-gdcm",
+    syntaxes.JPEG_LOSSLESS: "pip install 'echolab[gpl]' (pylibjpeg-libjpeg, GPLv3) or python-gdcm",
+    syntaxes.JPEG_LOSSLESS_SV1: "pip install 'echolab[gpl]' (pylibjpeg-libjpeg, GPLv3) or python-gdcm",
+    syntaxes.JPEG_LS_LOSSLESS: "pip install pyjpegls",
+    syntaxes.JPEG_LS_NEAR_LOSSLESS: "pip install pyjpegls",
+    syntaxes.JPEG_2000_LOSSLESS: "pip install pylibjpeg pylibjpeg-openjpeg",
+    syntaxes.JPEG_2000: "pip install pylibjpeg pylibjpeg-openjpeg",
+    syntaxes.HTJ2K_LOSSLESS: "pip install pylibjpeg pylibjpeg-openjpeg",
+    syntaxes.HTJ2K_LOSSLESS_RPCL: "pip install pylibjpeg pylibjpeg-openjpeg",
+    syntaxes.HTJ2K: "pip install pylibjpeg pylibjpeg-openjpeg",
+    syntaxes.RLE_LOSSLESS: "pip install pylibjpeg pylibjpeg-rle",
 }
 #: Colour that libjpeg-turbo converts to RGB itself, and one-sample data it decodes as grey.
 _YBR_FULL = (Photometric.YBR_FULL, Photometric.YBR_FULL_422)
@@ -60,28 +66,136 @@ def install_hint(tsuid: str) -> str:
 
 
 def check_decoder(tsuid: str, source: str | None) -> None:
-    """Raise :class:`MissingDecoderError` when no installed package decodes ``tsuid``."""
+    """Raise :class:`MissingDecoderError` when no installed package decodes ``tsuid``.
+
+    The answer is pydicom's (its decoders and their plugins); where it can be told without
+    importing pydicom (:func:`_decoder_without_pydicom`), it is.
+    """
     if tsuid in _JPEG_8BIT and _simplejpeg is not None:
         return
+    known = _decoder_without_pydicom(tsuid)
+    if known is True:
+        return
+    if known is False:
+        raise _no_decoder(tsuid, source)
     from pydicom.pixels.decoders.base import get_decoder
 
     try:
         decoder = get_decoder(tsuid)
     except NotImplementedError:
-        raise MissingDecoderError(
-            f"no decoder exists for (0002,0010) Transfer Syntax UID = {_named(tsuid)} in pydicom or its "
-            "plugins; rewrite the file uncompressed with a tool that reads it, e.g. `gdcmconv --raw in.dcm out.dcm` "
-            "(GDCM)",
-            source,
-        ) from None
+        raise _no_decoder(tsuid, source) from None
     if not decoder.is_available:
         raise _not_installed(tsuid, source)
 
 
+def _no_decoder(tsuid: str, source: str | None) -> MissingDecoderError:
+    return MissingDecoderError(
+        f"no decoder exists for (0002,0010) Transfer Syntax UID = {_named(tsuid)} in pydicom or its "
+        "plugins; rewrite the file uncompressed with a tool that reads it, e.g. `gdcmconv --raw in.dcm out.dcm` "
+        "(GDCM)",
+        source,
+    )
+
+
 def _named(tsuid: str) -> str:
     """``"<uid> (<name>)"``, or the bare UID when pydicom knows no name for it."""
-    name = uids.UID(tsuid).name
+    name = syntaxes.name(tsuid)
     return f"{tsuid} ({name})" if name and name != tsuid else tsuid
+
+
+def _version_at_least(module: str, minimum: tuple[int, ...]) -> bool:
+    """pydicom's test of a plugin's package (``pydicom.pixels.utils._passes_version_check``): it
+    imports, and its ``__version__`` is at least ``minimum``. A package that is not installed is
+    told without trying (``find_spec``), a failed import is as pydicom takes it: False."""
+    try:
+        if module not in sys.modules and importlib.util.find_spec(module) is None:
+            return False
+        found = importlib.import_module(module)
+        return tuple(int(part) for part in found.__version__.split(".")) >= minimum
+    except Exception:
+        return False
+
+
+def _gdcm() -> bool:
+    """pydicom's test of its GDCM plugin: ``gdcm`` imports and is version 3.0 or later."""
+    try:
+        if "gdcm" not in sys.modules and importlib.util.find_spec("gdcm") is None:
+            return False
+        import gdcm  # type: ignore[import-untyped, import-not-found, unused-ignore]
+
+        return tuple(int(part) for part in str(gdcm.Version.GetVersion()).split(".")) >= (3, 0)
+    except Exception:
+        return False
+
+
+def _libjpeg() -> bool:
+    return _version_at_least("libjpeg", (2, 0, 2)) and _version_at_least("pylibjpeg", (2, 0))
+
+
+def _openjpeg() -> bool:
+    return _version_at_least("openjpeg", (2, 0)) and _version_at_least("pylibjpeg", (2, 0))
+
+
+def _pyjpegls() -> bool:
+    return _version_at_least("jpeg_ls", (1, 2))
+
+
+def _always() -> bool:
+    return True
+
+
+_S = syntaxes
+#: pydicom 3.0's decoders (``pydicom.pixels.decoders.base``) by transfer syntax, with the tests of
+#: the plugins that make each available (Pillow's is left out: its test needs Pillow's codec
+#: features, and pydicom then answers). Any one passing makes the decoder available; GDCM's comes
+#: first, as one import of it answers for every syntax it decodes.
+_PYDICOM_3_0_PLUGINS: dict[str, tuple[Callable[[], bool], ...]] = {
+    _S.JPEG_BASELINE_8BIT: (_gdcm, _libjpeg),
+    _S.JPEG_EXTENDED_12BIT: (_gdcm, _libjpeg),
+    _S.JPEG_LOSSLESS: (_gdcm, _libjpeg),
+    _S.JPEG_LOSSLESS_SV1: (_gdcm, _libjpeg),
+    _S.JPEG_LS_LOSSLESS: (_gdcm, _pyjpegls, _libjpeg),
+    _S.JPEG_LS_NEAR_LOSSLESS: (_gdcm, _pyjpegls, _libjpeg),
+    _S.JPEG_2000_LOSSLESS: (_gdcm, _openjpeg),
+    _S.JPEG_2000: (_gdcm, _openjpeg),
+    _S.HTJ2K_LOSSLESS: (_openjpeg,),
+    _S.HTJ2K_LOSSLESS_RPCL: (_openjpeg,),
+    _S.HTJ2K: (_openjpeg,),
+    _S.RLE_LOSSLESS: (_always,),  # pydicom's own RLE decoder needs no plugin
+    **{uid: (_always,) for uid in _S.NATIVE},
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _pydicom_is_3_0() -> bool:
+    """True when the installed pydicom is a 3.0 release, whose decoders the table above lists:
+    from the name of its ``pydicom-<version>.dist-info`` folder beside the package where there is
+    one (no import of ``importlib.metadata``), else from ``importlib.metadata``."""
+    spec = importlib.util.find_spec("pydicom")
+    if spec is None or spec.origin is None:
+        return False
+    found = glob.glob(os.path.join(os.path.dirname(os.path.dirname(spec.origin)), "pydicom-*.dist-info"))
+    if len(found) == 1:
+        return os.path.basename(found[0]).removeprefix("pydicom-").startswith("3.0.")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pydicom").startswith("3.0.")
+    except PackageNotFoundError:
+        return False
+
+
+@functools.lru_cache(maxsize=64)
+def _decoder_without_pydicom(tsuid: str) -> bool | None:
+    """Whether pydicom has an available decoder for ``tsuid``, told without importing it: True
+    when one of its plugins' tests passes, False when pydicom 3.0 has no decoder at all for this
+    transfer syntax; None when only pydicom can tell (then it is asked)."""
+    plugins = _PYDICOM_3_0_PLUGINS.get(tsuid)
+    if plugins is None:
+        return False if syntaxes.known_name(tsuid) is not None and _pydicom_is_3_0() else None
+    if any(test() for test in plugins):
+        return True
+    return None
 
 
 def _not_installed(tsuid: str, source: str | None) -> MissingDecoderError:
@@ -120,6 +234,7 @@ def _decode_with_plugins(data: bytes, tsuid: str, fmt: PixelFormat, index: int, 
     """Decode with pydicom's installed plugins one by one, GDCM last: on corrupt input GDCM can
     abort the whole process, so it only sees frames every other plugin refused. Among the others
     the pylibjpeg plugins (pylibjpeg-openjpeg, -rle) go before Pillow: faster on JPEG 2000."""
+    from pydicom.encaps import encapsulate
     from pydicom.pixels.decoders.base import get_decoder
 
     try:
@@ -144,7 +259,7 @@ def _decode_with_plugins(data: bytes, tsuid: str, fmt: PixelFormat, index: int, 
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             failures.append(f"{plugin}: {text[:120]}")
     raise PixelDataError(
-        f"frame {index}: the {uids.UID(tsuid).name} data is corrupt or unsupported; every installed "
+        f"frame {index}: the {syntaxes.name(tsuid)} data is corrupt or unsupported; every installed "
         f"decoder refused it ({'; '.join(failures)})",
         source,
     )
@@ -173,7 +288,7 @@ def decode_native(
             frame = frame.reshape(fmt.rows, fmt.columns, 3)
         _finish(frame, fmt, out, lut)
         return
-    tsuid = uids.ExplicitVRBigEndian if big_endian else uids.ExplicitVRLittleEndian
+    tsuid = syntaxes.EXPLICIT_VR_BIG_ENDIAN if big_endian else syntaxes.EXPLICIT_VR_LITTLE_ENDIAN
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -244,11 +359,11 @@ def _decode_error(exc: Exception, tsuid: str, source: str | None) -> PixelDataEr
         "plugin" in message.lower() or "no pixel data decoders" in message.lower()
     ):
         return MissingDecoderError(
-            f"cannot decode (0002,0010) Transfer Syntax UID = {tsuid} ({uids.UID(tsuid).name}): "
+            f"cannot decode (0002,0010) Transfer Syntax UID = {tsuid} ({syntaxes.name(tsuid)}): "
             f"{message[:200]}; install one: {install_hint(tsuid)}",
             source,
         )
     return PixelDataError(
-        f"cannot decode a frame of {uids.UID(tsuid).name} pixel data ({type(exc).__name__}: {message[:200]})",
+        f"cannot decode a frame of {syntaxes.name(tsuid)} pixel data ({type(exc).__name__}: {message[:200]})",
         source,
     )

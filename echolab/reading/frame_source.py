@@ -17,12 +17,13 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
-import pydicom.uid as uids
 
 from ..errors import PixelDataError, PixelDataWarning, warn
 from ..limits import limits, mib, raise_hint
+from . import syntaxes
 from .byte_io import BufferReader, ByteReader, FileReader
 from .decoders import check_decoder, decode_encapsulated, decode_native
+from .elements import element_value, has_element
 from .encapsulated import join_fragments, locate_encapsulated
 from .header import Header
 from .pixel_format import (
@@ -33,17 +34,11 @@ from .pixel_format import (
     palette_table,
     pixel_format,
 )
+from .raw_header import RawHeader
 
 __all__ = ["PixelSource", "FrameReader", "pixel_source", "is_encapsulated", "decode_frames", "decode_threads"]
 
-_NATIVE_SYNTAXES = frozenset(
-    {
-        uids.ImplicitVRLittleEndian,
-        uids.ExplicitVRLittleEndian,
-        uids.ExplicitVRBigEndian,
-        uids.DeflatedExplicitVRLittleEndian,
-    }
-)
+_NATIVE_SYNTAXES = syntaxes.NATIVE
 
 
 @dataclass(frozen=True)
@@ -277,7 +272,9 @@ def is_encapsulated(tsuid: str) -> bool:
     return tsuid not in _NATIVE_SYNTAXES
 
 
-def pixel_source(header: Header, number_of_frames: int, *, require_decoder: bool = True) -> PixelSource | None:
+def pixel_source(
+    header: Header | RawHeader, number_of_frames: int, *, require_decoder: bool = True
+) -> PixelSource | None:
     """Describe how to decode each whole frame of ``header``'s file; None when it has no pixel data.
 
     Only the header, the pixel element's length and the fragment table are read. The source
@@ -293,7 +290,7 @@ def pixel_source(header: Header, number_of_frames: int, *, require_decoder: bool
     """
     ds, src = header.dataset, header.source
     in_memory = header.pixel_element is None
-    if in_memory and "PixelData" not in ds:
+    if in_memory and not has_element(ds, "PixelData"):
         return None
     fmt = pixel_format(header)
     tsuid = header.transfer_syntax_uid
@@ -309,7 +306,7 @@ def pixel_source(header: Header, number_of_frames: int, *, require_decoder: bool
     value_length: int | None
     if in_memory:
         try:
-            buffer = bytes(ds.PixelData)
+            buffer = bytes(element_value(ds, "PixelData"))
         except Exception as exc:
             raise PixelDataError(f"(7FE0,0010) Pixel Data cannot be read ({type(exc).__name__})", src) from exc
         value_offset, value_length = 0, len(buffer)
@@ -384,13 +381,14 @@ def _replace(source: PixelSource, **changes: object) -> PixelSource:
     return replace(source, **changes)  # type: ignore[arg-type]
 
 
-def _extended_offsets(header: Header) -> tuple[list[int] | None, list[int] | None]:
+def _extended_offsets(header: Header | RawHeader) -> tuple[list[int] | None, list[int] | None]:
     ds = header.dataset
-    if "ExtendedOffsetTable" not in ds or "ExtendedOffsetTableLengths" not in ds:
+    if not has_element(ds, "ExtendedOffsetTable") or not has_element(ds, "ExtendedOffsetTableLengths"):
         return None, None
     endian = ">" if not header.is_little_endian else "<"
     try:
-        raw_offsets, raw_lengths = bytes(ds.ExtendedOffsetTable), bytes(ds.ExtendedOffsetTableLengths)
+        raw_offsets = bytes(element_value(ds, "ExtendedOffsetTable"))
+        raw_lengths = bytes(element_value(ds, "ExtendedOffsetTableLengths"))
         offsets = list(np.frombuffer(raw_offsets, dtype=f"{endian}u8").tolist())
         lengths = list(np.frombuffer(raw_lengths, dtype=f"{endian}u8").tolist())
     except Exception:

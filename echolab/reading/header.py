@@ -11,17 +11,24 @@ import os
 import struct
 import warnings
 from dataclasses import dataclass
-from typing import IO, BinaryIO, cast
+from typing import IO, TYPE_CHECKING, BinaryIO, cast
 
-import pydicom
-from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
-
-from ..errors import InvalidHeaderError, NotDicomError
+from ..errors import InvalidHeaderError, NotDicomError, short_exception
+from . import syntaxes
 from .byte_io import open_regular
-from .elements import short_exception
 
-__all__ = ["Header", "PixelElement", "read_header", "header_from_dataset", "looks_like_dicom"]
+if TYPE_CHECKING:  # pydicom is imported when a header is parsed with it, not before
+    from pydicom.dataset import Dataset
+
+__all__ = [
+    "Header",
+    "PixelElement",
+    "read_header",
+    "header_from_dataset",
+    "looks_like_dicom",
+    "looks_like_raw_dataset",
+    "parse_pixel_element",
+]
 
 PIXEL_DATA_TAG = 0x7FE00010
 _FLOAT_PIXEL_TAGS = (0x7FE00008, 0x7FE00009)
@@ -110,14 +117,15 @@ def read_header(path: str | os.PathLike[str]) -> Header:
         tsuid = _transfer_syntax(dataset, is_implicit, is_little)
         if is_implicit is None or is_little is None:
             raise InvalidHeaderError("cannot tell the data set's encoding (VR and byte order)", source)
-        if tsuid == pydicom.uid.DeflatedExplicitVRLittleEndian:
+        if tsuid == syntaxes.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN:
             # a deflated data set cannot be addressed by file offsets: read it whole
             fp.seek(0)
             full = _dcmread_full(fp, source)
             return Header(
                 dataset=full, source=source, transfer_syntax_uid=tsuid, is_little_endian=True, file_size=file_size
             )
-        pixel_element = _read_pixel_element_header(fp, stop_position, is_implicit, is_little, source)
+        fp.seek(stop_position)
+        pixel_element = parse_pixel_element(fp.read(12), stop_position, is_implicit, is_little, source)
     return Header(
         dataset=dataset,
         source=source,
@@ -158,6 +166,8 @@ class _BoundedReader:
 
 def header_from_dataset(dataset: Dataset) -> Header:
     """Wrap an in-memory :class:`pydicom.dataset.Dataset` (pixels, if any, stay in it)."""
+    from pydicom.dataset import Dataset
+
     if not isinstance(dataset, Dataset):
         raise NotDicomError(f"expected a path or a pydicom Dataset, got {type(dataset).__name__}")
     is_implicit, is_little = dataset.original_encoding
@@ -175,11 +185,14 @@ def _transfer_syntax(dataset: Dataset, is_implicit: bool | None, is_little: bool
     if tsuid:
         return str(tsuid).strip("\x00 ")
     if is_implicit:
-        return pydicom.uid.ImplicitVRLittleEndian
-    return pydicom.uid.ExplicitVRLittleEndian if is_little else pydicom.uid.ExplicitVRBigEndian
+        return syntaxes.IMPLICIT_VR_LITTLE_ENDIAN
+    return syntaxes.EXPLICIT_VR_LITTLE_ENDIAN if is_little else syntaxes.EXPLICIT_VR_BIG_ENDIAN
 
 
 def _dcmread_header(fp: IO[bytes], source: str) -> Dataset:
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -188,7 +201,7 @@ def _dcmread_header(fp: IO[bytes], source: str) -> Dataset:
             except InvalidDicomError:
                 # no preamble: accept only what starts like a raw data set
                 fp.seek(0)
-                if not _looks_like_raw_dataset(fp.read(8)):
+                if not looks_like_raw_dataset(fp.read(8)):
                     raise NotDicomError(
                         "not a DICOM file: no 'DICM' preamble and no data set at the start", source
                     ) from None
@@ -204,6 +217,8 @@ def _dcmread_header(fp: IO[bytes], source: str) -> Dataset:
 
 
 def _dcmread_full(fp: IO[bytes], source: str) -> Dataset:
+    import pydicom
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -221,10 +236,10 @@ def looks_like_dicom(path: str | os.PathLike[str]) -> bool:
             head = handle.read(132)
     except (OSError, NotDicomError):  # missing, unreadable, or not a regular file (never opened)
         return False
-    return head[128:132] == b"DICM" or _looks_like_raw_dataset(head[:8])
+    return head[128:132] == b"DICM" or looks_like_raw_dataset(head[:8])
 
 
-def _looks_like_raw_dataset(head: bytes) -> bool:
+def looks_like_raw_dataset(head: bytes) -> bool:
     """True when ``head`` starts with a plausible group 0002/0008 element (little endian)."""
     if len(head) < 8:
         return False
@@ -238,11 +253,17 @@ def _looks_like_raw_dataset(head: bytes) -> bool:
     return length < 0x10000  # implicit VR, a sane first length
 
 
-def _read_pixel_element_header(
-    fp: IO[bytes], position: int, is_implicit: bool, is_little: bool, source: str
+def parse_pixel_element(
+    head: bytes, position: int, is_implicit: bool, is_little: bool, source: str
 ) -> PixelElement | None:
-    fp.seek(position)
-    head = fp.read(8)
+    """Where the value of (7FE0,0010) Pixel Data lies, from the (up to) 12 bytes at ``position``,
+    where the data set read before the pixels ended; None when no pixel data element starts there.
+
+    Raises
+    ------
+    InvalidHeaderError
+        When the file holds float pixel data (7FE0,0008/0009) instead.
+    """
     if len(head) < 8:
         return None  # no pixel data element
     endian = "<" if is_little else ">"
@@ -263,10 +284,9 @@ def _read_pixel_element_header(
     else:
         vr_bytes = head[4:6]
         if vr_bytes in _LONG_LENGTH_VRS:
-            extra = fp.read(4)
-            if len(extra) < 4:
+            if len(head) < 12:
                 return None
-            (length,) = struct.unpack(f"{endian}L", extra)
+            (length,) = struct.unpack(f"{endian}L", head[8:12])
             value_offset = position + 12
         else:
             (length,) = struct.unpack(f"{endian}H", head[6:8])

@@ -8,17 +8,42 @@ Interpretation, (0028,0010/0011) Rows and Columns, (0028,0100-0103) bits and sig
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Any
 
 import numpy as np
-from pydicom.pixels.common import PhotometricInterpretation as Photometric
 
 from ..errors import InvalidHeaderError, PixelDataError, PixelDataWarning, warn
 from ..limits import limits, mib, raise_hint
-from .elements import element_name, get_int, get_str
+from . import tags
+from .elements import element_name, element_tag, get_int, get_str
 from .header import Header
+from .raw_header import RawHeader
 
 __all__ = ["PixelFormat", "Photometric", "pixel_format", "palette_table", "native_frame_nbytes", "decoded_frame_nbytes"]
+
+
+class Photometric(str, Enum):
+    """Values of (0028,0004) Photometric Interpretation (PS3.3 C.7.6.3.1.2), as pydicom's
+    ``PhotometricInterpretation`` names them (here without importing pydicom)."""
+
+    MONOCHROME1 = "MONOCHROME1"
+    MONOCHROME2 = "MONOCHROME2"
+    PALETTE_COLOR = "PALETTE COLOR"
+    RGB = "RGB"
+    YBR_FULL = "YBR_FULL"
+    YBR_FULL_422 = "YBR_FULL_422"
+    YBR_ICT = "YBR_ICT"
+    YBR_RCT = "YBR_RCT"
+    HSV = "HSV"  # retired
+    ARGB = "ARGB"  # retired
+    CMYK = "CMYK"  # retired
+    YBR_PARTIAL_422 = "YBR_PARTIAL_422"  # retired
+    YBR_PARTIAL_420 = "YBR_PARTIAL_420"  # retired
+
+    def __str__(self) -> str:
+        return str.__str__(self)
+
 
 #: The photometric interpretations echolab decodes, with the samples per pixel each has.
 _SAMPLES_PER_INTERPRETATION: dict[Photometric, int] = {
@@ -107,7 +132,7 @@ class PixelFormat:
         }
 
 
-def pixel_format(header: Header) -> PixelFormat:
+def pixel_format(header: Header | RawHeader) -> PixelFormat:
     """Read and validate the Image Pixel module (DICOM PS3.3 C.7.6.3)."""
     ds, src = header.dataset, header.source
     rows = get_int(ds, "Rows", src, minimum=1, maximum=65535)
@@ -184,10 +209,9 @@ def decoded_frame_nbytes(fmt: PixelFormat) -> int:
     return fmt.rows * fmt.columns * (3 if fmt.is_colour else 1) * itemsize
 
 
-def palette_table(header: Header, fmt: PixelFormat) -> np.ndarray:
-    """The RGB value of every possible stored index, built once with pydicom's apply_color_lut."""
-    from pydicom.pixels.processing import apply_color_lut
-
+def palette_table(header: Header | RawHeader, fmt: PixelFormat) -> np.ndarray:
+    """The RGB value of every possible stored index, built once with pydicom's apply_color_lut
+    (for a header read without pydicom, with :func:`_plain_palette`, which does the same)."""
     if fmt.bits_stored > 16:
         raise InvalidHeaderError(
             f"{element_name('BitsStored')} = {fmt.bits_stored} is too deep for a palette (valid: up to 16)",
@@ -195,7 +219,12 @@ def palette_table(header: Header, fmt: PixelFormat) -> np.ndarray:
         )
     indices = np.arange(1 << fmt.bits_stored, dtype=fmt.stored_dtype if not fmt.pixel_representation else np.int64)
     try:
-        table = apply_color_lut(indices, header.dataset)
+        if isinstance(header, RawHeader):
+            table = _plain_palette(indices, header)
+        else:
+            from pydicom.pixels.processing import apply_color_lut
+
+            table = apply_color_lut(indices, header.dataset)
     except Exception as exc:
         raise PixelDataError(
             f"the PALETTE COLOR lookup table cannot be used ({type(exc).__name__}: {str(exc)[:150]}); "
@@ -203,10 +232,32 @@ def palette_table(header: Header, fmt: PixelFormat) -> np.ndarray:
             header.source,
         ) from exc
     table = table[..., :3]
-    if not header.is_little_endian and "RedPaletteColorLookupTableData" in header.dataset and table.dtype.itemsize > 1:
+    has_data = element_tag("RedPaletteColorLookupTableData") in header.dataset
+    if not header.is_little_endian and has_data and table.dtype.itemsize > 1:
         # pydicom 3.0 reads non-segmented OW LUT data in native byte order; the file's is big endian
         table = table.byteswap()
     return np.ascontiguousarray(_as_8bit_if_exact(table))
+
+
+def _plain_palette(indices: np.ndarray, header: RawHeader) -> np.ndarray:
+    """What pydicom's ``apply_color_lut(indices, dataset)`` returns for a palette of plain (not
+    segmented) red, green and blue data of 8 or 16 bits per entry, its steps followed one by one.
+    :func:`.raw_header.read_raw_header` reads no other palette (pydicom reads those).
+    """
+    values = header.dataset.values
+    descriptor = values[tags.ENTRIES["RedPaletteColorLookupTableDescriptor"].tag]
+    entries, first_map = descriptor[0] or 2**16, descriptor[1]
+    data = [values[tags.ENTRIES[f"{colour}PaletteColorLookupTableData"].tag] for colour in ("Red", "Green", "Blue")]
+    dtype = np.dtype(f"uint{len(data[0]) * 8 // entries}")
+    luts = [np.frombuffer(lut, dtype=dtype) for lut in data]
+    clipped = np.zeros(indices.shape, dtype=dtype)
+    mapped = indices >= first_map
+    clipped[mapped] = indices[mapped] - np.int32(first_map)
+    np.clip(clipped, 0, entries - 1, out=clipped)
+    table = np.empty(list(indices.shape) + [len(luts)], dtype=dtype)
+    for channel, lut in enumerate(luts):
+        table[..., channel] = lut[clipped]
+    return table
 
 
 def _as_8bit_if_exact(table: np.ndarray) -> np.ndarray:

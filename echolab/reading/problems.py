@@ -29,6 +29,7 @@ from ..errors import EcholabError, MissingDecoderError
 from .decoders import check_decoder
 from .frame_source import PixelSource, is_encapsulated, pixel_source
 from .header import Header
+from .raw_header import RawHeader
 
 __all__ = ["Problem", "NO_IMAGE_RULES", "pixel_problems", "frames_problem"]
 
@@ -80,7 +81,7 @@ def frames_problem(pixels: PixelSource, number_of_frames: int, file_size: int | 
     )
 
 
-def _decoder_problems(header: Header) -> tuple[Problem, ...]:
+def _decoder_problems(header: Header | RawHeader) -> tuple[Problem, ...]:
     if not is_encapsulated(header.transfer_syntax_uid):
         return ()
     try:
@@ -90,7 +91,7 @@ def _decoder_problems(header: Header) -> tuple[Problem, ...]:
     return ()
 
 
-def pixel_problems(header: Header, number_of_frames: int) -> tuple[Problem, ...]:
+def pixel_problems(header: Header | RawHeader, number_of_frames: int) -> tuple[Problem, ...]:
     """The problems of a file's pixel data, from its header, the pixel element's length and the
     fragment table; nothing is decoded and nothing is warned. Empty for a file whose every frame
     can be decoded (as far as headers tell: a corrupt compressed frame shows only when decoded).

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import math
 import struct
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
-from pydicom.dataelem import RawDataElement, convert_raw_data_element
-from pydicom.dataset import Dataset
-from pydicom.sequence import Sequence as PydicomSequence
 
 from ..codes import DataType, DopplerScaleType, PhysicalUnits, RegionFlags, RegionKind, RegionNote, Rule, SpatialFormat
 from ..conventions import (
@@ -42,6 +39,10 @@ from ..conventions import (
 from ..errors import InvalidHeaderError, RegionError, RegionWarning, warn
 from ..limits import limits, raise_hint
 from .elements import element_name, get_float, get_int, short_exception
+from .raw_header import RawDataSet, item_key
+
+if TYPE_CHECKING:  # pydicom is imported where a pydicom data set is read, not before
+    from pydicom.dataset import Dataset
 
 _CodeEnum = TypeVar("_CodeEnum", bound=IntEnum)
 
@@ -291,7 +292,9 @@ def _unknown(code: int | None) -> str:
     return "absent" if code is None else f"unknown ({code})"
 
 
-def parse_regions(dataset: Dataset, rows: int, columns: int, source: str | None) -> tuple[Region, ...]:
+def parse_regions(
+    dataset: Dataset | RawDataSet, rows: int, columns: int, source: str | None, *, stacklevel: int = 4
+) -> tuple[Region, ...]:
     """Parse the items of (0018,6011) Sequence of Ultrasound Regions, in sequence order.
 
     Items that cannot be used are still returned (with ``problems``), so that index ``i``
@@ -299,6 +302,8 @@ def parse_regions(dataset: Dataset, rows: int, columns: int, source: str | None)
     the copy is unusable, its problem naming the first. Only the first
     :attr:`~echolab.limits.Limits.max_regions` items are read (the others are ignored with a
     :class:`~echolab.errors.RegionWarning`; pydicom is not even asked to parse them).
+
+    ``stacklevel`` points the warnings at the caller's caller's caller by default (``warn``'s count).
 
     Raises
     ------
@@ -312,7 +317,7 @@ def parse_regions(dataset: Dataset, rows: int, columns: int, source: str | None)
             f"{element_name('SequenceOfUltrasoundRegions')} holds more than {len(items)} items; echolab reads the "
             f"first {len(items)} (real files have 1 to 4; {raise_hint('max_regions')})",
             source,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
     regions: list[Region] = []
     first_of: dict[tuple[Any, ...], int] = {}
@@ -338,13 +343,15 @@ def parse_regions(dataset: Dataset, rows: int, columns: int, source: str | None)
             f"{element_name('SequenceOfUltrasoundRegions')} repeats items ({', '.join(copies[:5])}"
             f"{', ...' if len(copies) > 5 else ''}); each is listed once, the copies are unusable",
             source,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
     return tuple(regions)
 
 
-def _item_key(item: Dataset) -> tuple[Any, ...] | None:
+def _item_key(item: Dataset | RawDataSet) -> tuple[Any, ...] | None:
     """What makes two items the same (every element's tag and raw value); None when unreadable."""
+    if isinstance(item, RawDataSet):
+        return item_key(item)
     try:
         return tuple((int(tag), _raw_bytes(item.get_item(tag))) for tag in sorted(item.keys()))
     except Exception:
@@ -352,13 +359,15 @@ def _item_key(item: Dataset) -> tuple[Any, ...] | None:
 
 
 def _raw_bytes(element: Any) -> Any:
+    from pydicom.dataelem import RawDataElement
+
     value = element.value
     if isinstance(element, RawDataElement) or isinstance(value, (bytes, str, int, float)):
         return value
     return repr(value)
 
 
-def _region_items(dataset: Dataset, source: str | None) -> tuple[list[Dataset], bool]:
+def _region_items(dataset: Dataset | RawDataSet, source: str | None) -> tuple[Sequence[Dataset | RawDataSet], bool]:
     """The first ``max_regions`` items of (0018,6011), and whether it holds more.
 
     A sequence read from a file is still raw bytes: it is cut after the items echolab reads before
@@ -368,6 +377,13 @@ def _region_items(dataset: Dataset, source: str | None) -> tuple[list[Dataset], 
     limit = limits().max_regions
     if tag not in dataset:
         return [], False
+    if isinstance(dataset, RawDataSet):  # its items are read already, never more than the limit
+        items: list[RawDataSet] = dataset.values[tag]
+        return items, False
+    from pydicom.dataelem import RawDataElement, convert_raw_data_element
+    from pydicom.dataset import Dataset
+    from pydicom.sequence import Sequence as PydicomSequence
+
     more = False
     try:
         element: Any = dataset.get_item(tag)
@@ -397,8 +413,8 @@ def _region_items(dataset: Dataset, source: str | None) -> tuple[list[Dataset], 
             f"({type(sequence).__name__}); it must be a sequence (VR SQ) of items",
             source,
         )
-    items = list(sequence)
-    return items[:limit], more or len(items) > limit
+    found = list(sequence)
+    return found[:limit], more or len(found) > limit
 
 
 _ITEM = 0xFFFEE000
@@ -431,7 +447,7 @@ def _end_of_items(data: bytes, limit: int, little_endian: bool) -> int | None:
     return None
 
 
-def parse_region(item: Dataset, index: int, rows: int, columns: int, source: str | None) -> Region:
+def parse_region(item: Dataset | RawDataSet, index: int, rows: int, columns: int, source: str | None) -> Region:
     """Parse one item of (0018,6011); never raises for bad values (see ``Region.problems``)."""
     problems: list[str] = []
     notes: list[tuple[RegionNote, str]] = []
@@ -532,7 +548,7 @@ def _check_doppler_scale(flags: RegionFlags, y_axis: Axis, notes: list[tuple[Reg
 
 
 def _parse_axis(
-    item: Dataset,
+    item: Dataset | RawDataSet,
     name: str,
     kind: RegionKind,
     box: tuple[int, int, int, int] | None,
@@ -599,9 +615,9 @@ def _finite_over(
 ) -> bool:
     """True when the axis values at both ends of the box are finite numbers."""
     last = box[2] if name == "x" else box[3]
-    with np.errstate(over="ignore", invalid="ignore"):
-        ends = value + (np.array([region_min, last], dtype=np.float64) - (region_min + reference_pixel)) * delta
-    return bool(np.all(np.isfinite(ends)))
+    reference = float(region_min + reference_pixel)
+    # Python floats overflow to inf (and inf - inf to nan) as numpy's float64 does, without a warning
+    return all(math.isfinite(value + (float(pixel) - reference) * delta) for pixel in (region_min, last))
 
 
 def axes_from_attrs(attrs: Mapping[str, Any], source: str | None = None) -> tuple[Axis, Axis]:

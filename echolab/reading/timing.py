@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-from pydicom.dataset import Dataset
-from pydicom.multival import MultiValue
 
 from ..codes import TimingSource
 from ..errors import InvalidHeaderError
-from .elements import element_name, get_float, get_float_list
+from .elements import element_name, element_value, get_float, get_float_list, is_multi_value
+from .raw_header import RawDataSet
+
+if TYPE_CHECKING:  # pydicom is imported where a pydicom data set is read, not before
+    from pydicom.dataset import Dataset
 
 __all__ = ["FrameTiming", "frame_timing", "TimingCandidate", "timing_candidates"]
 
@@ -65,7 +68,7 @@ class FrameTiming:
         return float((len(self.times) - 1) / (self.times[-1] - self.times[0]))
 
 
-def frame_timing(dataset: Dataset, number_of_frames: int, source: str | None) -> FrameTiming:
+def frame_timing(dataset: Dataset | RawDataSet, number_of_frames: int, source: str | None) -> FrameTiming:
     """Return the frame times of a data set with ``number_of_frames`` frames."""
     chosen = _chosen_timing(dataset, number_of_frames, source)
     notes = list(chosen.notes)
@@ -74,7 +77,7 @@ def frame_timing(dataset: Dataset, number_of_frames: int, source: str | None) ->
     return replace(chosen, candidates=candidates, r_waves=r_waves, notes=tuple(notes))
 
 
-def _r_wave_times(dataset: Dataset, source: str | None, notes: list[str]) -> np.ndarray | None:
+def _r_wave_times(dataset: Dataset | RawDataSet, source: str | None, notes: list[str]) -> np.ndarray | None:
     try:
         values = get_float_list(dataset, "RWaveTimeVector", source)
     except InvalidHeaderError as exc:
@@ -82,11 +85,20 @@ def _r_wave_times(dataset: Dataset, source: str | None, notes: list[str]) -> np.
         return None
     if not values:
         return None
-    times: np.ndarray = np.unique(np.asarray(values, dtype=np.float64)) / 1000.0
-    return times
+    return _sorted_unique(np.asarray(values, dtype=np.float64)) / 1000.0
 
 
-def _chosen_timing(dataset: Dataset, number_of_frames: int, source: str | None) -> FrameTiming:
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique(values)`` for finite floats (each the first of its equals), without the import
+    of ``numpy.ma`` a first call of ``np.unique`` costs (13 ms, in every worker of a scan)."""
+    ordered = np.sort(values, kind="stable")
+    keep = np.ones(len(ordered), dtype=bool)
+    keep[1:] = ordered[1:] != ordered[:-1]
+    result: np.ndarray = ordered[keep]
+    return result
+
+
+def _chosen_timing(dataset: Dataset | RawDataSet, number_of_frames: int, source: str | None) -> FrameTiming:
     notes: list[str] = []
     n = number_of_frames
     cine_rate = _positive(dataset, "CineRate", source, notes)
@@ -110,16 +122,16 @@ def _chosen_timing(dataset: Dataset, number_of_frames: int, source: str | None) 
     return FrameTiming(np.arange(n, dtype=np.float64), TimingSource.NONE, tuple(notes))
 
 
-def _preferred_tags(dataset: Dataset, source: str | None, notes: list[str]) -> list[int]:
+def _preferred_tags(dataset: Dataset | RawDataSet, source: str | None, notes: list[str]) -> list[int]:
     """Timing tags in order: those the Frame Increment Pointer names first, then the others."""
     named: list[int] = []
     try:
-        value = dataset["FrameIncrementPointer"].value if "FrameIncrementPointer" in dataset else None
+        value = element_value(dataset, "FrameIncrementPointer")
     except Exception:
         notes.append(f"{element_name('FrameIncrementPointer')} cannot be read; ignored")
         value = None
     if value is not None and value != "":
-        values = list(value) if isinstance(value, (MultiValue, list, tuple)) else [value]
+        values = list(value) if is_multi_value(value) else [value]
         for tag in values:
             try:
                 named.append(int(tag))
@@ -129,7 +141,7 @@ def _preferred_tags(dataset: Dataset, source: str | None, notes: list[str]) -> l
     return ordered + [t for t in (FRAME_TIME_VECTOR, FRAME_TIME) if t not in ordered]
 
 
-def _positive(dataset: Dataset, keyword: str, source: str | None, notes: list[str]) -> float | None:
+def _positive(dataset: Dataset | RawDataSet, keyword: str, source: str | None, notes: list[str]) -> float | None:
     try:
         value = get_float(dataset, keyword, source)
     except InvalidHeaderError as exc:
@@ -143,7 +155,9 @@ def _positive(dataset: Dataset, keyword: str, source: str | None, notes: list[st
     return value
 
 
-def _from_frame_time_vector(dataset: Dataset, n: int, source: str | None, notes: list[str]) -> np.ndarray | None:
+def _from_frame_time_vector(
+    dataset: Dataset | RawDataSet, n: int, source: str | None, notes: list[str]
+) -> np.ndarray | None:
     name = element_name("FrameTimeVector")
     try:
         increments = get_float_list(dataset, "FrameTimeVector", source)
@@ -201,7 +215,9 @@ class TimingCandidate:
     duration: float | None
 
 
-def timing_candidates(dataset: Dataset, number_of_frames: int, source: str | None) -> list[TimingCandidate]:
+def timing_candidates(
+    dataset: Dataset | RawDataSet, number_of_frames: int, source: str | None
+) -> list[TimingCandidate]:
     """Every usable timing element of ``dataset`` with the frame rate and loop length it implies.
 
     Unlike :func:`frame_timing`, which picks one source, this lists them all (invalid values are
