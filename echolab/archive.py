@@ -12,8 +12,8 @@ an ``image`` group and one ``region_<i>`` group per usable region, as
   ``echolab deid``). Without identifiers, each bitstream is copied without its comment and
   application segments, where encoders and other programs write free text (same pixels).
   Otherwise — burned-in text to remove, an uncompressed or PALETTE COLOR file — the frames are
-  stored decoded (blanked where asked), a frame per chunk (or :data:`READ_CHUNK_BYTES` of tiny
-  ones) in shards of about :data:`CHUNK_BYTES`,
+  stored decoded (blanked where asked), in chunks of about :data:`READ_CHUNK_BYTES` (at least one
+  frame) inside shards of about :data:`CHUNK_BYTES`,
   with Zarr's default lossless compression. The image's ``storage`` attr says which
   (:data:`~echolab.conventions.IMAGE_STORAGE`).
 - **region_<i>**: the region's coordinates (time, physical ``y``/``x`` with their ``row``/``column``)
@@ -66,8 +66,8 @@ __all__ = [
 ]
 
 #: Bytes of one Zarr shard (one file) of decoded frames: as many frames as fill about this much
-#: (36 frames of a 640 x 480 RGB cine; a million frames of one pixel in one shard), one frame per
-#: chunk inside it. Bitstreams are one frame per chunk, unsharded.
+#: (36 frames of a 640 x 480 RGB cine; a million frames of one pixel in one shard), in chunks of
+#: :data:`READ_CHUNK_BYTES` inside it. Bitstreams are one frame per chunk, unsharded.
 CHUNK_BYTES = 32 << 20
 
 #: Bytes of one Zarr chunk of decoded frames inside a shard: one frame, or as many small ones as
@@ -84,7 +84,6 @@ _IMAGE = "image"
 def frames_per_chunk(dataset: xr.Dataset, chunk_bytes: int = CHUNK_BYTES) -> int:
     """Frames per Zarr chunk of the ``time`` dimension of ``dataset``'s variables: as many as fill
     ``chunk_bytes`` (at least one, at most every frame)."""
-    frames = int(dataset.sizes.get("time", 1))
     frame_bytes = max(
         (
             var.dtype.itemsize * (var.size // max(1, var.sizes["time"]))
@@ -93,7 +92,12 @@ def frames_per_chunk(dataset: xr.Dataset, chunk_bytes: int = CHUNK_BYTES) -> int
         ),
         default=1,
     )
-    return max(1, min(frames, chunk_bytes // max(1, frame_bytes)))
+    return _frames_filling(chunk_bytes, frame_bytes, int(dataset.sizes.get("time", 1)))
+
+
+def _frames_filling(budget: int, frame_bytes: int, frames: int) -> int:
+    """How many frames of ``frame_bytes`` fill ``budget`` bytes: at least one, at most ``frames``."""
+    return max(1, min(frames, budget // max(1, frame_bytes)))
 
 
 def _chunked(tree: xr.DataTree, time_chunk: int | None) -> xr.DataTree:
@@ -114,7 +118,7 @@ def blank_outside_regions(f: EchoFile) -> bool:
         return True
     image = f.image(cache=False)
     frames = image.sizes["time"]
-    step = max(1, CHUNK_BYTES // max(1, image.dtype.itemsize * (image.size // max(1, frames))))
+    step = _frames_filling(CHUNK_BYTES, image.dtype.itemsize * (image.size // max(1, frames)), frames)
     for start, stop in [(0, 1), *((s, min(frames, s + step)) for s in range(1, frames, step))]:
         if start >= frames:
             break
@@ -171,7 +175,8 @@ def write_file_group(
     byte for byte with ``keep_identifiers``, otherwise without the segments that carry only text
     (:func:`~echolab.reading.codestreams.without_text_segments`: encoder names, and whatever else
     a program wrote there); a frame that cannot be promised clean sends the whole image to the
-    decoded storage. Decoded frames go one per chunk, ``time_chunk`` frames per shard (default
+    decoded storage. Decoded frames go in chunks of about :data:`READ_CHUNK_BYTES` (at least a
+    frame), in shards of about ``time_chunk`` frames (a whole number of chunks; default
     :func:`frames_per_chunk`).
     """
     tree = _chunked(with_region_views(tree), time_chunk)
@@ -183,19 +188,20 @@ def write_file_group(
         encoding: dict[str, dict[str, dict[str, Any]]] = {
             f"/{_IMAGE}": {_IMAGE: {"chunks": frame_chunk, "serializer": codec, "compressors": None}}
         }
-        # metadata and coordinates now; the image's chunks are not computed (they would be encoded)...
+        # metadata and coordinates now; the image's chunks are not computed (they would be encoded:
+        # the image is a Dask array, see _chunked above, and compute=False leaves Dask arrays out)...
         written.to_zarr(target, mode="w", consolidated=False, encoding=encoding, compute=False)
         if _copy_bitstreams(f, target, frame_chunk, strip_text=not keep_identifiers):  # ...but copied
             return written
         shutil.rmtree(target)
     written = _with_storage(tree, STORED_DECODED)
     image = written.children[_IMAGE].to_dataset(inherit=False)
-    # chunks of about READ_CHUNK_BYTES (a frame reads without decompressing its neighbours; tiny
+    # chunks of about READ_CHUNK_BYTES (a frame reads without decompressing many others; tiny
     # frames share a chunk, so that a shard's index stays small) in shards (one file each) of a
     # whole number of chunks, about CHUNK_BYTES: the Dask chunks that write them
     frames, frame_shape = image[_IMAGE].shape[0], image[_IMAGE].shape[1:]
     frame_bytes = image[_IMAGE].dtype.itemsize * int(np.prod(frame_shape))
-    chunk = max(1, min(frames, READ_CHUNK_BYTES // max(1, frame_bytes)))
+    chunk = _frames_filling(READ_CHUNK_BYTES, frame_bytes, frames)
     shard = max(chunk, (time_chunk or frames_per_chunk(image)) // chunk * chunk)
     written[_IMAGE] = xr.DataTree(image.chunk({"time": shard}))
     decoded = {f"/{_IMAGE}": {_IMAGE: {"chunks": (chunk, *frame_shape), "shards": (shard, *frame_shape)}}}
@@ -281,7 +287,7 @@ class ArchivedFrames:
                 bitstream = handle.read()
         except OSError as exc:
             raise PixelDataError(f"frame {index}: its chunk cannot be read ({exc.strerror})", path) from None
-        self.codec.decode_frame(bitstream, out)
+        self.codec.decode_frame(bitstream, out, path, index)
 
     def read(self, frames: Sequence[int], rows: slice, columns: slice) -> np.ndarray:
         """Decode ``frames`` cropped to ``rows`` x ``columns`` (unit-step slices)."""
@@ -352,8 +358,9 @@ def open_archive(store: str | os.PathLike[str], *, chunks: Any = None, **kwargs:
     store
         The archive's folder.
     chunks
-        As for :func:`xarray.open_datatree`: ``{}`` or ``{"time": 16}`` for Dask arrays; None
-        (the default) for lazy arrays that decode what is indexed.
+        ``{}`` (or ``"auto"``) for Dask arrays of about :data:`CHUNK_BYTES` of frames each,
+        ``{"time": 16}`` for 16 frames each; None (the default) for lazy arrays that decode what
+        is indexed.
     kwargs
         Passed to :func:`xarray.open_datatree`.
     """
@@ -371,7 +378,11 @@ def open_archive(store: str | os.PathLike[str], *, chunks: Any = None, **kwargs:
             image_path = f"{node.parent.path.rstrip('/')}/{dataset.attrs[VIEW_OF]}"
             groups[node.path] = _region_from_view(node.path, groups.get(image_path), dataset)
     result = xr.DataTree.from_dict(groups)
-    return result if chunks is None else result.chunk(chunks)
+    if chunks is None:
+        return result
+    if isinstance(chunks, dict) and not chunks or chunks == "auto":  # Dask chunks of about CHUNK_BYTES
+        return _chunked(result, None)
+    return result.chunk(chunks)
 
 
 def _archived_image(folder: str, group_path: str, image: xr.DataArray) -> xr.DataArray:
@@ -401,10 +412,23 @@ def _archived_image(folder: str, group_path: str, image: xr.DataArray) -> xr.Dat
 def _region_from_view(path: str, image_group: xr.Dataset | None, dataset: xr.Dataset) -> xr.Dataset:
     attrs = dict(dataset.attrs)
     source = str(attrs.pop(VIEW_OF))
-    (row0, row1), (column0, column1) = (attrs.pop(key) for key in (VIEW_ROWS, VIEW_COLUMNS))
     if image_group is None or source not in image_group.data_vars:
         raise EcholabError(f"region group {path} is a view of {source!r}, which the archive lacks")
-    view = image_group[source].isel(row=slice(int(row0), int(row1)), column=slice(int(column0), int(column1)))
+    image = image_group[source]
+    try:
+        (row0, row1), (column0, column1) = ([int(v) for v in attrs.pop(key)] for key in (VIEW_ROWS, VIEW_COLUMNS))
+        ok = 0 <= row0 < row1 <= image.sizes["row"] and 0 <= column0 < column1 <= image.sizes["column"]
+        shape_ok = (row1 - row0, column1 - column0) == (dataset.sizes.get("y"), dataset.sizes.get("x"))
+    except (KeyError, TypeError, ValueError):
+        ok = shape_ok = False
+    if not (ok and shape_ok):
+        raise EcholabError(
+            f"region group {path}: {VIEW_ROWS} / {VIEW_COLUMNS} must be [start, stop) rows and columns of its image "
+            f"({image.sizes['row']} x {image.sizes['column']}) as long as its y and x coordinates "
+            f"({dataset.sizes.get('y')} x {dataset.sizes.get('x')}); found {dataset.attrs.get(VIEW_ROWS)!r} / "
+            f"{dataset.attrs.get(VIEW_COLUMNS)!r}"
+        )
+    view = image.isel(row=slice(row0, row1), column=slice(column0, column1))
     # xarray operations only, so that nothing is read: the region's own coordinates replace the image's
     view = view.drop_vars(list(view.coords)).rename({"row": "y", "column": "x"})
     region = view.assign_coords(dataset.coords).rename(path.rsplit("/", 1)[-1])

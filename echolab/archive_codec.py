@@ -25,13 +25,12 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from pydicom.pixels.common import PhotometricInterpretation
 from zarr.abc.codec import ArrayBytesCodec
 from zarr.core.buffer import Buffer, NDBuffer
 
 from .errors import EcholabError
 from .reading.decoders import decode_encapsulated
-from .reading.pixel_format import PixelFormat
+from .reading.pixel_format import Photometric, PixelFormat
 
 if TYPE_CHECKING:
     from typing import Self
@@ -85,9 +84,7 @@ class DicomFrameCodec(ArrayBytesCodec):
             raise EcholabError(f"not an {CODEC_NAME} codec description: {data!r}")
         try:
             fields: dict[str, Any] = {name: int(str(configuration[name])) for name in _FORMAT_FIELDS}
-            fields["photometric_interpretation"] = PhotometricInterpretation(
-                str(configuration["photometric_interpretation"])
-            )
+            fields["photometric_interpretation"] = Photometric(str(configuration["photometric_interpretation"]))
             return cls(str(configuration["transfer_syntax_uid"]), PixelFormat(**fields))
         except (KeyError, TypeError, ValueError) as exc:
             raise EcholabError(f"the {CODEC_NAME} codec description is incomplete or invalid ({exc})") from None
@@ -108,9 +105,10 @@ class DicomFrameCodec(ArrayBytesCodec):
     def compute_encoded_size(self, input_byte_length: int, chunk_spec: ArraySpec) -> int:
         raise NotImplementedError  # variable: each bitstream is its own length
 
-    def decode_frame(self, bitstream: bytes, out: np.ndarray) -> None:
-        """Decode one frame's ``bitstream`` into ``out`` (shape ``fmt.frame_shape``)."""
-        decode_encapsulated(bitstream, self.transfer_syntax_uid, self.fmt, out, None, None)
+    def decode_frame(self, bitstream: bytes, out: np.ndarray, source: str | None = None, index: int = 0) -> None:
+        """Decode one frame's ``bitstream`` into ``out`` (shape ``fmt.frame_shape``); errors
+        name ``source`` (its chunk file) and frame ``index``."""
+        decode_encapsulated(bitstream, self.transfer_syntax_uid, self.fmt, out, None, source, index)
 
     def _decode_sync(self, chunk_bytes: Buffer, chunk_spec: ArraySpec) -> NDBuffer:
         out = np.empty(chunk_spec.shape, dtype=self.fmt.dtype)

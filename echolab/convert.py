@@ -287,8 +287,8 @@ def convert_file(
     from converting several files at once. The image keeps the file's bitstreams when
     :func:`~echolab.archive.keeps_bitstreams` (identifiers kept, or nothing outside the regions
     to blank; see :func:`~echolab.archive.write_file_group`); decoded frames go in shards of
-    ``time_chunk`` frames (default: :func:`frames_per_chunk`, about :data:`CHUNK_BYTES` per
-    shard). With ``pseudonym_key`` the group and every SOP Instance UID attr are the UID's
+    about ``time_chunk`` frames (default: :func:`frames_per_chunk`, about :data:`CHUNK_BYTES`;
+    rounded to whole chunks). With ``pseudonym_key`` the group and every SOP Instance UID attr are the UID's
     :func:`pseudonym`."""
     import dask
 

@@ -8,7 +8,7 @@ No pixel is decoded and no identifier (patient, operator, institution) is read i
 Fast where users wait: a header is read by :func:`echolab.reading.raw_header.read_raw_header`,
 without pydicom, whenever it reads exactly as pydicom would read it (pydicom reads the others,
 and the rows are the same either way); neither pydicom, xarray nor dask is imported for a folder
-of well-formed files; each file is opened once (the header reader tells DICOM from other files);
+of well-formed files; each such file is opened once (the header reader tells DICOM from others);
 and a folder large enough for it is read by one process per CPU, forked with echolab already
 imported, in chunks of files.
 """

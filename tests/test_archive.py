@@ -215,3 +215,23 @@ def test_archived_frames_read_any_list_of_frames_and_pickle(keep_identifiers: bo
     revived = pickle.loads(pickle.dumps(image.variable))  # what Dask sends its workers
     np.testing.assert_array_equal(revived[[2, 60]].values, expected[[2, 60]].values)
     assert image.encoding["source"].startswith(str(store))  # in memory only, for error messages
+
+
+def test_a_damaged_view_is_an_echolab_error(tmp_path: Path) -> None:
+    import zarr
+
+    path = package_file("color3d_jpeg_baseline.dcm")
+    store = tmp_path / "a.zarr"
+    result = _convert(path, store, keep_identifiers=True)
+    group = zarr.open_group(store, path=f"{result.group}/region_0", mode="r+")
+    group.attrs[VIEW_ROWS] = [0, 10**6]  # past the image
+    with pytest.raises(echolab.EcholabError, match="view_rows / view_columns must be"):
+        open_archive(store)
+
+
+def test_open_archive_default_dask_chunks_hold_about_32_mib(tmp_path: Path) -> None:
+    path = package_file("color3d_jpeg_baseline.dcm")  # 120 frames of 640 x 480 x 3: 36 per 32 MiB
+    store = tmp_path / "a.zarr"
+    result = _convert(path, store, keep_identifiers=True)
+    image = open_archive(store, chunks={})[result.group]["image"]["image"]
+    assert image.chunks is not None and image.chunks[0][0] == (32 << 20) // (640 * 480 * 3)

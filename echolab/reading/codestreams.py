@@ -136,18 +136,35 @@ def _check_rle(data: bytes, pixels: int, segments_expected: int, index: int, sou
         )
 
 
-#: Application segments a decoder reads, by marker and the identifier their payload starts with:
-#: JFIF (APP0: colour space), Adobe (APP14: the colour transform), HP's JPEG-LS colour transform
-#: (APP8 "mrfx"). Every other APPn, and every COM, only carries text or metadata.
-_DECODER_APP_SEGMENTS = {0xE0: b"JFIF\x00", 0xEE: b"Adobe", 0xE8: b"mrfx"}
-_LATER_TEXT_SEGMENT = re.compile(rb"\xff[\xe0-\xef\xfe]")
+#: Application segments a decoder reads: marker -> (identifier its payload starts with, exact
+#: segment length): JFIF (APP0, colour space; a thumbnail makes it longer), Adobe (APP14, the
+#: colour transform), HP's JPEG-LS colour transform (APP8 "mrfx"). Every other APPn, and every
+#: COM, only carries text or metadata.
+_DECODER_APP_SEGMENTS = {0xE0: (b"JFIF\x00", 16), 0xEE: (b"Adobe", 14), 0xE8: (b"mrfx", 7)}
+#: JPEG / JPEG-LS segments of decoding tables and frame structure, kept: SOFn, DHT (C4), DAC (CC),
+#: DQT (DB), DRI (DD), and JPEG-LS's LSE (F8).
+_JPEG_TABLES = _SOF_MARKERS | {0xC4, 0xCC, 0xDB, 0xDD, 0xF8}
+#: Between and after scans: those tables (minus SOFn), another scan (DA) or DNL (DC).
+_JPEG_BETWEEN_SCANS = {0xC4, 0xCC, 0xDB, 0xDD, 0xF8, 0xDA, 0xDC}
+#: Where a marker may start inside entropy-coded data: 0xFF then anything but 0x00 (stuffing) and
+#: 0xFF (fill) in JPEG; 0xFF then a byte with its high bit set in JPEG-LS (lower ones are data).
+_JPEG_MARKER = re.compile(rb"\xff[\x01-\xfe]")
+_JPEG_LS_MARKER = re.compile(rb"\xff[\x80-\xfe]")
+#: JPEG 2000 marker segments kept (second byte): CAP, SIZ, COD, COC, TLM, PLM, PLT, CPF, QCD, QCC,
+#: RGN, POC, PPM, PPT, CRG. COM (64) is dropped from the main header; any other is refused.
+_J2K_SEGMENTS = {0x50, 0x51, 0x52, 0x53, 0x55, 0x57, 0x58, 0x59, 0x5C, 0x5D, 0x5E, 0x5F, 0x60, 0x61, 0x63}
+#: Bytes that may follow the end of a frame's codestream: the pad byte of an odd length (0x00,
+#: or 0xFF from some encoders) — too little to say anything.
+_PADDING = 1
 
 
 def without_text_segments(data: bytes, tsuid: str) -> bytes | None:
     """Compressed frame ``data`` without the segments that only carry text or metadata (see the
-    module's description): the same pixels when decoded. None when that cannot be promised (a JFIF
-    thumbnail, a comment after the first scan or inside a JPEG 2000 tile-part header, a JP2 file,
-    an unknown syntax): the caller must not copy the frame then.
+    module's description): the same pixels when decoded, and nothing else. None when that cannot
+    be promised — a JFIF thumbnail, a decoder's segment longer than its fields, a comment after the
+    first scan or inside a JPEG 2000 tile-part header, a marker not known to hold only decoding
+    tables, bytes after the end of the codestream, a JP2 file, RLE (whose unused header offsets
+    and segment tails can hold anything) or another syntax: the caller must not copy the frame.
 
     Parameters
     ----------
@@ -157,58 +174,74 @@ def without_text_segments(data: bytes, tsuid: str) -> bytes | None:
         (0002,0010) Transfer Syntax UID.
     """
     if tsuid in _JPEG_FAMILY:
-        return _jpeg_without_text(data)
+        is_ls = tsuid in (syntaxes.JPEG_LS_LOSSLESS, syntaxes.JPEG_LS_NEAR_LOSSLESS)
+        return _jpeg_without_text(data, _JPEG_LS_MARKER if is_ls else _JPEG_MARKER)
     if tsuid in _J2K_FAMILY:
         return _j2k_without_text(data)
-    if tsuid == syntaxes.RLE_LOSSLESS:  # a header of offsets and byte runs: no place for text
-        return data
     return None
 
 
-def _jpeg_without_text(data: bytes) -> bytes | None:
+def _jpeg_without_text(data: bytes, marker_pattern: re.Pattern[bytes]) -> bytes | None:
     if data[:2] != b"\xff\xd8":
         return None
     kept, position = [data[:2]], 2
-    while position + 4 <= len(data):
+    while position + 4 <= len(data):  # the tables before the first scan
         if data[position] != 0xFF:
             return None
         marker = data[position + 1]
         if marker == 0xFF:  # fill byte
             position += 1
             continue
-        if marker in _STANDALONE:
-            kept.append(data[position : position + 2])
-            position += 2
-            continue
         (length,) = struct.unpack(">H", data[position + 2 : position + 4])
         end = position + 2 + length
         if length < 2 or end > len(data):
             return None
-        if marker == 0xDA:  # start of scan: entropy-coded data follows
-            rest = data[position:]
-            # in entropy-coded data 0xFF is followed by 0x00 or RSTn (JPEG) or a byte below 0x80
-            # (JPEG-LS), so 0xFF then 0xFE or 0xE0-0xEF is a real COM / APPn segment after the first scan
-            if _LATER_TEXT_SEGMENT.search(rest):
-                return None
-            return b"".join(kept) + rest
-        payload = data[position + 4 : end]
-        if marker == 0xFE or (
-            0xE0 <= marker <= 0xEF and not payload.startswith(_DECODER_APP_SEGMENTS.get(marker, b"-"))
-        ):
+        if marker == 0xDA:
+            scan = _jpeg_scans_end(data, position, marker_pattern)
+            return None if scan is None else b"".join(kept) + data[position:scan]
+        if marker in _DECODER_APP_SEGMENTS:
+            identifier, size = _DECODER_APP_SEGMENTS[marker]
+            if data[position + 4 : position + 4 + len(identifier)] == identifier:
+                # a decoder reads it: exactly its fields (a JFIF thumbnail, a picture of the frame, is refused)
+                if length != size or (marker == 0xE0 and data[position + 16 : position + 18] != b"\x00\x00"):
+                    return None
+                kept.append(data[position:end])
+                position = end
+                continue
+        if marker == 0xFE or 0xE0 <= marker <= 0xEF:
             position = end  # text or metadata: dropped
             continue
-        if marker == 0xE0 and len(payload) >= 14 and (payload[12] or payload[13]):
-            return None  # a JFIF thumbnail: a small picture of the frame, banner included
+        if marker not in _JPEG_TABLES:
+            return None
         kept.append(data[position:end])
         position = end
     return None
+
+
+def _jpeg_scans_end(data: bytes, position: int, marker_pattern: re.Pattern[bytes]) -> int | None:
+    """Where the frame's scans end (after EOI), from the first SOS at ``position``; None when a
+    segment that is not a decoding table or scan follows, or anything but padding after EOI."""
+    while True:  # at a segment with a length (the first: SOS)
+        (length,) = struct.unpack(">H", data[position + 2 : position + 4])
+        if length < 2 or position + 2 + length > len(data):
+            return None
+        found = marker_pattern.search(data, position + 2 + length)
+        while found is not None and 0xD0 <= data[found.start() + 1] <= 0xD7:  # RSTn inside a scan
+            found = marker_pattern.search(data, found.start() + 2)
+        if found is None:
+            return None
+        position, marker = found.start(), data[found.start() + 1]
+        if marker == 0xD9:  # EOI
+            return position + 2 if len(data) - position - 2 <= _PADDING else None
+        if marker not in _JPEG_BETWEEN_SCANS or position + 4 > len(data):
+            return None
 
 
 def _j2k_without_text(data: bytes) -> bytes | None:
     if data[:4] != b"\xff\x4f\xff\x51":  # a bare codestream (a JP2 file has boxes that can hold XML)
         return None
     kept, position = [data[:2]], 2
-    while position + 4 <= len(data):
+    while position + 4 <= len(data):  # the main header
         marker = data[position : position + 2]
         if marker == b"\xff\x90":  # the first tile-part: the main header ends
             break
@@ -216,21 +249,31 @@ def _j2k_without_text(data: bytes) -> bytes | None:
         end = position + 2 + length
         if marker[0] != 0xFF or length < 2 or end > len(data):
             return None
-        if marker != b"\xff\x64":  # COM: dropped
+        if marker[1] != 0x64:  # COM: dropped
+            if marker[1] not in _J2K_SEGMENTS:
+                return None
             kept.append(data[position:end])
         position = end
     tiles = position
-    while position + 12 <= len(data) and data[position : position + 2] == b"\xff\x90":  # each tile-part header
+    while data[position : position + 2] == b"\xff\x90":  # each tile-part, by its own length (Psot)
+        if position + 12 > len(data):
+            return None
         (tile_part_length,) = struct.unpack(">I", data[position + 6 : position + 10])
+        if tile_part_length == 0:  # the last tile-part, which runs to EOC
+            end = data.rfind(b"\xff\xd9", position)
+        else:
+            end = position + tile_part_length
+        if end < position + 14 or end > len(data):
+            return None
         header = position + 12
-        while header + 4 <= len(data) and data[header : header + 2] != b"\xff\x93":  # until SOD
-            if data[header : header + 2] == b"\xff\x64":
-                return None  # a comment inside a tile-part: its length counts in Psot
+        while data[header : header + 2] != b"\xff\x93":  # the tile-part header, until SOD
+            if header + 4 > end or data[header] != 0xFF or data[header + 1] not in _J2K_SEGMENTS:
+                return None  # a comment here counts in Psot; anything unknown is refused
             (length,) = struct.unpack(">H", data[header + 2 : header + 4])
             if length < 2:
                 return None
             header += 2 + length
-        if tile_part_length == 0:  # the last tile-part runs to the end
-            break
-        position += tile_part_length
-    return b"".join(kept) + data[tiles:]
+        position = end
+    if data[position : position + 2] != b"\xff\xd9" or len(data) - position - 2 > _PADDING:  # EOC, then padding
+        return None
+    return b"".join(kept) + data[tiles : position + 2]

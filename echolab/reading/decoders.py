@@ -189,10 +189,13 @@ def _pydicom_is_3_0() -> bool:
 def _decoder_without_pydicom(tsuid: str) -> bool | None:
     """Whether pydicom has an available decoder for ``tsuid``, told without importing it: True
     when one of its plugins' tests passes, False when pydicom 3.0 has no decoder at all for this
-    transfer syntax; None when only pydicom can tell (then it is asked)."""
+    transfer syntax; None when only pydicom can tell (then it is asked), as for any pydicom but 3.0,
+    whose decoders the table lists."""
+    if not _pydicom_is_3_0():
+        return None
     plugins = _PYDICOM_3_0_PLUGINS.get(tsuid)
     if plugins is None:
-        return False if syntaxes.known_name(tsuid) is not None and _pydicom_is_3_0() else None
+        return False if syntaxes.known_name(tsuid) is not None else None
     if any(test() for test in plugins):
         return True
     return None

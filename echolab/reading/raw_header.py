@@ -204,7 +204,7 @@ _CHARACTER_SET = tags.ENTRIES["SpecificCharacterSet"].tag
 
 
 class _Reader:
-    """The file's bytes by offset, read in windows of 64 KiB (a header is usually one read)."""
+    """The file's bytes by offset, read in windows of 8 KiB (a small header is one read)."""
 
     def __init__(self, fd: int, size: int) -> None:
         self.fd = fd

@@ -53,7 +53,7 @@ def test_a_name_in_jpeg_comment_and_application_segments_is_dropped() -> None:
     named = data[:2] + _segment(0xFE, b"Doe^John 1958") + _segment(0xE1, b"Exif\x00\x00Doe^John") + data[2:]
     clean = without_text_segments(named, uids.JPEGBaseline8Bit)
     assert clean is not None and b"Doe^John" not in clean
-    assert len(clean) == len(data)  # exactly the segments added, nothing else
+    assert clean == data[: data.rindex(b"\xff\xd9") + 2]  # exactly the segments added (and the pad byte) gone
     np.testing.assert_array_equal(_decoded(clean, f), _decoded(data, f))
 
 
@@ -74,3 +74,25 @@ def test_what_cannot_be_promised_clean_is_refused() -> None:
     assert without_text_segments(after_scan, uids.JPEGBaseline8Bit) is None
     assert without_text_segments(b"\x00\x00\x00\x0cjP  \r\n\x87\n", uids.JPEG2000Lossless) is None  # a JP2 file
     assert without_text_segments(data, "1.2.840.10008.1.2.4.110") is None  # JPEG XL: not known here
+
+
+def test_text_hidden_around_the_segments_decoders_read_is_refused() -> None:
+    data, _ = _frame(package_file("color3d_jpeg_baseline.dcm"))
+    jfif = b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    assert without_text_segments(data[:2] + _segment(0xE0, jfif) + data[2:], uids.JPEGBaseline8Bit) is not None
+    longer = _segment(0xE0, jfif + b"Doe^John")  # fields, then text
+    assert without_text_segments(data[:2] + longer + data[2:], uids.JPEGBaseline8Bit) is None
+    reserved = _segment(0xF0, b"Doe^John")  # a marker no decoder needs
+    assert without_text_segments(data[:2] + reserved + data[2:], uids.JPEGBaseline8Bit) is None
+    end = data.rindex(b"\xff\xd9") + 2
+    assert without_text_segments(data[:end] + b"Doe^John", uids.JPEGBaseline8Bit) is None  # after EOI
+    assert without_text_segments(data[:end] + b"\x00", uids.JPEGBaseline8Bit) is not None  # a pad byte is fine
+
+
+def test_text_after_a_jpeg_2000_codestream_or_in_rle_is_refused() -> None:
+    data, f = _frame(package_file("emri_small_jpeg_2k_lossless.dcm"))
+    assert without_text_segments(data, f.transfer_syntax_uid) is not None
+    end = data.rindex(b"\xff\xd9") + 2
+    assert without_text_segments(data[:end] + b"Doe^John", f.transfer_syntax_uid) is None
+    rle, g = _frame(package_file("SC_rgb_rle_2frame.dcm"))
+    assert without_text_segments(rle, g.transfer_syntax_uid) is None  # unused offsets and segment tails: stored decoded
