@@ -8,7 +8,8 @@ The cine is pydicom-data's SonoSite ``color3d_jpeg_baseline.dcm`` (640 x 480 JPE
 YBR_FULL_422), its 120 frames repeated to ``--frames`` and written to a temporary file. Printed:
 
 - frames/s of raw libjpeg-turbo on one core (the reference; ``simplejpeg`` into one buffer),
-  plain pydicom (``Dataset.pixel_array``) and echolab's full load, with ratios to the reference;
+  libjpeg-turbo on every core into a new array, plain pydicom (``Dataset.pixel_array``) and
+  echolab's full load, with ratios to the reference;
 - the time to open the file and decode one frame with echolab, and two frames far apart
   (``isel(time=[3, n - 3])``: exactly those two are decoded, not the span between them);
 - 10 frames scattered over the cine, opened and decoded by echolab, against libjpeg-turbo
@@ -19,7 +20,9 @@ YBR_FULL_422), its 120 frames repeated to ``--frames`` and written to a temporar
   relative to plain pydicom's with the same decoder plugin (below 1.0 means echolab is faster):
   echolab tries GDCM last, as it can abort the process on a corrupt stream.
 
-Goals (issue "Fast, lazy pixels"): full load >= 0.8 x reference, one frame < 5 ms, two scattered
+Goals (issues "Fast, lazy pixels" and "Fast where users wait"): full load >= 1.6 x reference
+(libjpeg-turbo on every core, decoding into a new array as a full load must, is printed beside
+it: the machine's limit; the three alternate, best of 5), one frame < 5 ms, two scattered
 frames within 3 x one frame, 10 scattered frames within 2 x libjpeg-turbo on them, peak memory
 < 1.3 x the decoded array, and no other syntax slower than pydicom (within 10 % + 0.2 ms of
 timer noise for the tiny files). The script prints PASS/FAIL
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import statistics
 import sys
 import tempfile
@@ -37,6 +41,7 @@ import time
 import tracemalloc
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +52,10 @@ from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels import apply_color_lut
 
 import echolab
+
+#: Full-cine decode against one-core libjpeg-turbo decoding into one reused buffer (issue 18): on
+#: 2 cores, about what libjpeg-turbo itself reaches with both into a new array (printed beside it).
+FULL_LOAD_GOAL = 1.6
 
 
 def best_time(function: Callable[[], object], repeat: int) -> float:
@@ -106,9 +115,29 @@ def main() -> int:
             for frame in encoded:
                 simplejpeg.decode_jpeg(frame, colorspace="RGB", buffer=buffer)
 
-        reference_fps = n / best_time(reference, args.repeat)
+        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+        def all_threads() -> None:  # the machine's limit: every core, into a new array as a full load
+            out = np.empty((n, rows, columns, 3), np.uint8)
+
+            def work(first: int) -> None:
+                for index in range(first, n, threads):
+                    simplejpeg.decode_jpeg(encoded[index], colorspace="RGB", buffer=out[index])
+
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(work, range(threads)))
+
         pydicom_fps = n / best_time(lambda: pydicom.dcmread(path).pixel_array, 1)
-        echolab_fps = n / best_time(lambda: echolab.open(path).image().values, args.repeat)
+        # alternating rounds, best of each: the three see the same machine
+        best = {"reference": float("inf"), "echolab": float("inf"), "threads": float("inf")}
+        for _ in range(max(5, args.repeat)):
+            for name, run in (
+                ("reference", reference),
+                ("echolab", lambda: echolab.open(path).image().values),
+                ("threads", all_threads),
+            ):
+                best[name] = min(best[name], best_time(run, 1))
+        reference_fps, echolab_fps, threads_fps = (n / best[name] for name in ("reference", "echolab", "threads"))
 
         def open_one_frame() -> None:
             echolab.open(path).image().isel(time=n // 2).values
@@ -137,6 +166,7 @@ def main() -> int:
         print(f"{'decoder':38s} {'frames/s':>10s} {'x reference':>12s}")
         for label, fps in (
             ("libjpeg-turbo, one core (reference)", reference_fps),
+            (f"libjpeg-turbo, {threads} threads, new array", threads_fps),
             ("plain pydicom (pixel_array)", pydicom_fps),
             ("echolab full load (.values)", echolab_fps),
         ):
@@ -158,7 +188,7 @@ def main() -> int:
             print("10 scattered frames: dicomsdl not installed or could not decode this cine (no reference)")
         print(f"echolab full-load peak memory: {memory:.3f} x the decoded array ({decoded_mib:.0f} MiB)")
         results += [
-            ("full load >= 0.8 x libjpeg-turbo one core", echolab_fps / reference_fps >= 0.8),
+            ("full load >= 1.6 x libjpeg-turbo one core", echolab_fps / reference_fps >= FULL_LOAD_GOAL),
             ("open + one frame < 5 ms", one_frame_ms < 5.0),
             ("two scattered frames within 3 x one frame", two_far_ms <= 3 * one_frame_ms),
             ("10 scattered frames within 2 x libjpeg-turbo on them", scattered_ms <= 2 * scattered_reference_ms),
