@@ -28,7 +28,7 @@ import pydicom.uid as uids
 from dask.distributed import Client
 from pydicom.data import get_testdata_file
 
-from echolab.convert import convert, local_cluster
+from echolab.archive.convert import convert, local_cluster
 from echolab.reading.header import looks_like_dicom
 
 REPO = Path(__file__).resolve().parents[1]
@@ -63,7 +63,7 @@ def cine_copies(files: list[Path], workdir: Path) -> Path:
 def timed_convert(folder: Path, workers: int, store: Path) -> tuple[float, int]:
     with local_cluster(workers) as cluster:
         with Client(cluster) as client:
-            client.run(lambda: __import__("echolab.convert"))  # imports done before timing
+            client.run(lambda: __import__("echolab.archive.convert"))  # imports done before timing
             start = time.perf_counter()
             results = convert([str(folder)], store, scheduler=cluster, progress=False)
             elapsed = time.perf_counter() - start

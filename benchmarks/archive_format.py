@@ -41,8 +41,8 @@ import zarr
 from pydicom.data import get_testdata_file
 
 import echolab
-from echolab.archive import open_archive
-from echolab.convert import convert_file, scratch_dir
+from echolab.archive.convert import convert_file, scratch_dir
+from echolab.archive.layout import open_archive
 from echolab.errors import EcholabError
 from echolab.reading.frame_source import is_encapsulated
 from echolab.reading.header import looks_like_dicom

@@ -6,7 +6,7 @@ Usage::
 
 The cine is pydicom-data's SonoSite ``color3d_jpeg_baseline.dcm`` (640 x 480 JPEG Baseline). Printed:
 
-- the time of one frame update of :class:`echolab.widgets.Browser` — set ``frame.value``, decode
+- the time of one frame update of :class:`echolab.ui.widgets.Browser` — set ``frame.value``, decode
   the frame once per panel, swap the pixels of the two image artists (``set_data``), blit them
   over the cached background and publish the JPEG picture: everything a user waits for;
 - the same frame shown the naive way, re-plotting a new figure with ``imshow`` and rendering it
@@ -31,8 +31,8 @@ from matplotlib.figure import Figure
 
 import echolab
 from echolab import plot
-from echolab.data import sample
-from echolab.widgets import Browser
+from echolab.samples import sample
+from echolab.ui.widgets import Browser
 
 GOAL_MS = 30.0
 

@@ -1,8 +1,8 @@
 """A region's calibration, read the same way from a :class:`~echolab.Region` or from the attrs of
 its DataArray (after slicing, pickling, or a round trip through netCDF or Zarr).
 
-Analysis modules (:mod:`echolab.measure`, :mod:`echolab.doppler`, :mod:`echolab.mmode`,
-:mod:`echolab.traces`) read regions through :func:`region_calibration` only.
+Analysis modules (:mod:`echolab.analysis.measure`, :mod:`echolab.analysis.doppler`, :mod:`echolab.analysis.mmode`,
+:mod:`echolab.analysis.traces`) read regions through :func:`region_calibration` only.
 """
 
 from __future__ import annotations

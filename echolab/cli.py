@@ -104,7 +104,7 @@ def _sources_and_output(paths: Sequence[str], valid: str, output: str) -> tuple[
 
 
 def _info(args: argparse.Namespace) -> int:
-    from .datasets import identifying_attrs
+    from .archive.datasets import identifying_attrs
     from .echofile import open_collecting
 
     if os.path.isdir(args.file):
@@ -133,7 +133,7 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _scan(args: argparse.Namespace) -> int:
-    from .inventory import InventoryRow, scan, write_csv
+    from .archive.inventory import InventoryRow, scan, write_csv
 
     _require(args.paths, f"{_SOURCES} to scan")
     found = scan(args.paths, workers=args.workers, absolute_paths=args.absolute_paths)
@@ -165,7 +165,7 @@ def _scan(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from .convert import convert, read_key
+    from .archive.convert import convert, read_key
 
     sources, store = _sources_and_output(args.paths, f"{_SOURCES} to convert, then OUT.zarr", "the archive")
     results = convert(
@@ -336,7 +336,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _browse(args: argparse.Namespace) -> int:
-    from .browse import free_port, start, stop, wait_until_up
+    from .ui.browse import free_port, start, stop, wait_until_up
 
     if args.folder is not None and not os.path.isdir(args.folder):
         raise UsageError("no such folder; give a folder of DICOM files (or none, for the sample files)", args.folder)

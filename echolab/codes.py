@@ -232,8 +232,8 @@ class RegionKind(enum.Enum):
     """What a region shows, decided from (0018,6012) Spatial Format and (0018,6014) Data Type.
 
     Not a DICOM enumeration itself: the two codes combined into the kinds echolab analyses
-    differently (axes, long names, which functions of :mod:`echolab.doppler`, :mod:`echolab.mmode`
-    and :mod:`echolab.traces` apply).
+    differently (axes, long names, which functions of :mod:`echolab.analysis.doppler`, :mod:`echolab.analysis.mmode`
+    and :mod:`echolab.analysis.traces` apply).
     """
 
     TWO_D = "2D"
@@ -351,7 +351,7 @@ class Severity(_Named):
 
 
 class BeatSource(_Named):
-    """Where the R waves of :meth:`echolab.EchoFile.beats` come from, in order of precedence."""
+    """Where the R waves of :func:`echolab.analysis.beats.beats` come from, in order of precedence."""
 
     R_WAVE_TIME_VECTOR = "(0018,6060) R Wave Time Vector"
     ECG_TRACE = "ECG trace region"

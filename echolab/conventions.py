@@ -194,11 +194,11 @@ HEADER_NUMBER_OF_FRAMES_ATTR = "header_number_of_frames"
 #: Attr: the file's problems (see :mod:`echolab.reading.problems`), ``"<rule>: <message>"`` joined by ``" | "``.
 PROBLEMS_ATTR = "problems"
 
-# --- archives (echolab.archive) ------------------------------------------------------------------
+# --- archives (echolab.archive.layout) ------------------------------------------------------------------
 
 #: Attrs of an archived region group, which holds the region's coordinates and attrs but no pixels:
 #: its pixels are the ``image`` group's, rows ``[start, stop)`` and columns ``[start, stop)``
-#: (:func:`echolab.archive.open_archive` puts the view back as the region's data variable).
+#: (:func:`echolab.archive.layout.open_archive` puts the view back as the region's data variable).
 VIEW_OF = "view_of"
 VIEW_ROWS = "view_rows"
 VIEW_COLUMNS = "view_columns"
@@ -231,7 +231,7 @@ CLIP_SOURCE_FRAMES = "source_frames"
 #: Attrs of a clip: its pseudonymous name and the part of it shared by every clip of one file.
 CLIP_NAME = "clip_name"
 CLIP_FILE_KEY = "file_key"
-#: Attrs of a clip per heartbeat (and columns of :meth:`echolab.EchoFile.beats`): the beat's
+#: Attrs of a clip per heartbeat (and columns of :func:`echolab.analysis.beats.beats`): the beat's
 #: position in the file's beat table, its R waves (s), R-R interval (s), rate (1/min), where the R
 #: waves came from and which clock their times are on.
 BEAT_INDEX = "beat_index"

@@ -39,8 +39,6 @@ from .reading.regions import Region
 from .reading.timing import FrameTiming
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from .corrections import Quirk
     from .geometry import Sector
 
@@ -307,18 +305,6 @@ class EchoFile:
                     self.source,
                 )
         return estimate_sector(self.region(index), frames=frames)
-
-    def beats(self) -> pd.DataFrame:
-        """The complete heartbeats: one row per R wave and the next (see :func:`echolab.beats.beats`).
-
-        Columns ``start``, ``stop``, ``rr`` (s), ``heart_rate`` (1/min) and ``source``; R waves
-        from (0018,6060) R Wave Time Vector (ms from the first frame), else the R peaks of the ECG
-        trace region (on that region's time axis: ``attrs["beat_time_base"]`` says which clock),
-        else an empty table. Never invented.
-        """
-        from .beats import beats
-
-        return beats(self)
 
     def image(
         self,

@@ -141,7 +141,7 @@ class GeometryError(EcholabError):
 
 class UnguardedScriptError(EcholabError):
     """A script starts worker processes that would run it again and repeat the call starting
-    them: the call belongs under ``if __name__ == "__main__":`` (see :mod:`echolab.workers`)."""
+    them: the call belongs under ``if __name__ == "__main__":`` (see :mod:`echolab.parallel`)."""
 
 
 class DeidentificationError(EcholabError):
@@ -151,7 +151,7 @@ class DeidentificationError(EcholabError):
 
 class ArchiveBusyError(EcholabError):
     """Another conversion is writing the archive: one writer at a time (see
-    :func:`echolab.convert.archive_lock`); the message names the writer holding it."""
+    :func:`echolab.archive.convert.archive_lock`); the message names the writer holding it."""
 
 
 class EcholabWarning(_AboutAFile, UserWarning):

@@ -140,7 +140,7 @@ UNDECODABLE = {"dcm4che__will-jxl.dcm"}
 @pytest.fixture(scope="session")
 def doppler_sample(tmp_path_factory: pytest.TempPathFactory):
     """A generated 2D + PW Doppler + ECG file with the usual negative Delta Y, and its truth."""
-    from echolab.synthetic import write_doppler_sample
+    from echolab.samples.synthetic import write_doppler_sample
 
     path = tmp_path_factory.mktemp("synthetic") / "doppler.dcm"
     return str(path), write_doppler_sample(path)
@@ -149,7 +149,7 @@ def doppler_sample(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def doppler_sample_positive_down(tmp_path_factory: pytest.TempPathFactory):
     """The same screen with a positive Delta Y (positive velocities below the baseline, as Toshiba)."""
-    from echolab.synthetic import write_doppler_sample
+    from echolab.samples.synthetic import write_doppler_sample
 
     path = tmp_path_factory.mktemp("synthetic") / "doppler-down.dcm"
     return str(path), write_doppler_sample(path, seed=3, positive_down=True, heart_rate=58.0)
@@ -158,7 +158,7 @@ def doppler_sample_positive_down(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def mmode_sample(tmp_path_factory: pytest.TempPathFactory):
     """A generated 2D + M-mode file and its truth."""
-    from echolab.synthetic import write_mmode_sample
+    from echolab.samples.synthetic import write_mmode_sample
 
     path = tmp_path_factory.mktemp("synthetic") / "mmode.dcm"
     return str(path), write_mmode_sample(path)

@@ -93,11 +93,13 @@ def test_binder_build_fails_unless_every_sample_is_ready(tmp_path: Path) -> None
     check = _post_build_python()
     env = {**os.environ, "ECHOLAB_DATA_DIR": str(tmp_path), "PYTHONPATH": str(REPO)}
     ready = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, env=env, cwd=tmp_path)
-    from echolab.data import SAMPLES
+    from echolab.samples import SAMPLES
 
     assert ready.returncode == 0, ready.stderr
     assert f"{len(SAMPLES)} of {len(SAMPLES)} sample files ready" in ready.stdout
-    lost = "import echolab.data\necholab.data.SAMPLES['not-installed.dcm'] = 'a real file nobody installed'\n"
+    lost = (
+        "import echolab.samples.data\necholab.samples.SAMPLES['not-installed.dcm'] = 'a real file nobody installed'\n"
+    )
     missing = subprocess.run(
         [sys.executable, "-c", lost + check], capture_output=True, text=True, env=env, cwd=tmp_path
     )

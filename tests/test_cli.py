@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from echolab.cli import format_table, main
-from echolab.data import sample
+from echolab.samples import sample
 
 from .conftest import package_file
 

@@ -13,7 +13,7 @@ import echolab
 from echolab import doppler, measure
 from echolab.codes import Rule
 from echolab.corrections import detect
-from echolab.data import sample
+from echolab.samples import sample
 
 from .conftest import shared_file
 from .scan_areas import CURVED, scan_area_dataset

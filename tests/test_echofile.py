@@ -129,7 +129,7 @@ def test_the_file_name_stays_out_of_attrs_and_written_files(tmp_path) -> None:  
 
     from echolab import measure
     from echolab.conventions import source_of
-    from echolab.data import sample
+    from echolab.samples import sample
 
     path = tmp_path / "Smith_John.dcm"
     shutil.copy(sample("synthetic-doppler.dcm"), path)

@@ -252,8 +252,8 @@ def test_region_index_out_of_range_is_an_echolab_error_and_an_index_error() -> N
 @pytest.mark.parametrize(
     ("module", "use"),
     [
-        ("echolab.plot", "echolab.plot.region(echolab.open(sample('OBXXXX1A.dcm')).region(0))"),
-        ("echolab.widgets", "echolab.widgets.Browser()"),
+        ("echolab.ui.plot", "echolab.ui.plot.region(echolab.open(sample('OBXXXX1A.dcm')).region(0))"),
+        ("echolab.ui.widgets", "echolab.ui.widgets.Browser()"),
     ],
 )
 def test_a_missing_optional_package_names_the_extra_to_install(module: str, use: str) -> None:
@@ -266,8 +266,8 @@ def test_a_missing_optional_package_names_the_extra_to_install(module: str, use:
 import sys, warnings
 warnings.simplefilter("ignore")
 sys.modules["matplotlib"] = None  # as if matplotlib were not installed
-import echolab, echolab.measure, echolab.doppler
-from echolab.data import sample
+import echolab, echolab.analysis.measure, echolab.analysis.doppler
+from echolab.samples import sample
 try:
     import {module}
     {use}
@@ -285,8 +285,8 @@ def test_warnings_carry_the_file_and_the_reason_and_open_collecting_gathers_them
     pickles across worker processes; open_collecting returns them, or the error, without raising."""
     import pickle
 
-    from echolab.data import sample
     from echolab.echofile import open_collecting
+    from echolab.samples import sample
 
     opened = open_collecting(sample("examples_ybr_color.dcm"))  # no warning at open: regions warn on use
     assert opened.echofile is not None and opened.error is None

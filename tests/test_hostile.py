@@ -20,8 +20,8 @@ import pytest
 import xarray as xr
 
 import echolab
-from echolab.data import sample
 from echolab.limits import DEFAULT_LIMITS, limits, set_limits
+from echolab.samples import sample
 
 from . import hostile
 from .conftest import REPO
@@ -34,7 +34,7 @@ _CHILD = """
 import json, os, sys, tempfile, time, warnings
 import zarr
 from tests.fuzz import memory_limit, run_case, time_limit
-from echolab.convert import convert_file, scratch_dir
+from echolab.archive.convert import convert_file, scratch_dir
 
 report = {}
 for path in sys.argv[1:]:
@@ -179,7 +179,7 @@ def test_identical_region_items_are_listed_once(tmp_path: Path) -> None:
 
 def test_zarr_chunks_hold_about_32_mib_whatever_the_frame_size(tmp_path: Path) -> None:
     """10**7 frames of 1 x 1 were split into 31,250 chunks; a cine keeps chunks of ~32 MiB."""
-    from echolab.convert import CHUNK_BYTES, frames_per_chunk
+    from echolab.archive.convert import CHUNK_BYTES, frames_per_chunk
 
     tiny = xr.Dataset({"image": (("time", "row", "column"), np.zeros((10_000_000, 1, 1), np.uint8))})
     assert frames_per_chunk(tiny) == 10_000_000

@@ -8,7 +8,7 @@ and its frames seconds:
 - :func:`clip` / :func:`beat_clips` (:mod:`echolab.clips.resample`): one 2D region on an isotropic
   grid of ``spacing`` cm, ``size`` × ``size`` pixels, top at the probe face, centred on the scan
   area; frames at ``fps`` over the cine's real duration from the true frame times, or ``phases``
-  per heartbeat (:meth:`echolab.EchoFile.beats`); the scan-area mask applied.
+  per heartbeat (:func:`echolab.analysis.beats.beats`); the scan-area mask applied.
 - :func:`export` (:mod:`echolab.clips.export`): many files to a Zarr store (one group per clip) or
   to lossless MP4 files with JSON sidecars, with Dask; pseudonymous names, resumable, atomic.
 - :class:`ClipDataset` (:mod:`echolab.clips.dataset`): the store as a PyTorch-style dataset.

@@ -44,14 +44,15 @@ import numpy as np
 import xarray as xr
 
 from .. import __version__
+from ..analysis.beats import beats as heartbeats
+from ..archive.inventory import find_files
 from ..codes import RegionKind
 from ..conventions import CLIP_FILE_KEY, CLIP_NAME, HISTORY, PROCESSING_FUNCTION
 from ..echofile import EchoFile
 from ..echofile import open as open_file
 from ..errors import EcholabError, require
-from ..inventory import find_files
+from ..parallel import check_script_guard
 from ..reading.frame_source import decode_threads
-from ..workers import check_script_guard
 from .resample import MASKS, ClipError, Mask, _check_timing, beat_clips, clip, complete_beats
 
 __all__ = [
@@ -174,7 +175,7 @@ def file_key(sop_instance_uid: str, salt: str | None = None) -> str:
 
 def clip_name(sop_instance_uid: str, region: int, beat: int | None = None, *, salt: str | None = None) -> str:
     """The name of a clip: ``<file key>_r<region>``, with ``_b<beat>`` for a clip per beat
-    (``beat`` is the beat's row in :meth:`echolab.EchoFile.beats`)."""
+    (``beat`` is the beat's row in :func:`echolab.analysis.beats.beats`)."""
     name = f"{file_key(sop_instance_uid, salt)}_r{region}"
     return name if beat is None else f"{name}_b{beat}"
 
@@ -296,7 +297,7 @@ def _file_clips(
     _check_timing(f)
     beats = None
     if settings.phases is not None:
-        table = f.beats()
+        table = heartbeats(f)
         if not len(table):
             raise _Skip("no heartbeat: no (0018,6060) R Wave Time Vector and no R peaks in an ECG trace region")
         try:
@@ -492,7 +493,7 @@ def export(
         When ``out`` was made with other settings (nothing is written).
     UnguardedScriptError
         When a script calls this at its top level without ``if __name__ == "__main__":`` and
-        worker processes would run it again (see :mod:`echolab.workers`).
+        worker processes would run it again (see :mod:`echolab.parallel`).
     ValueError
         For settings that cannot be met (both or neither of ``fps`` and ``phases``, unknown kinds).
     """
@@ -525,7 +526,7 @@ def export(
         else:
             from dask.distributed import Client, as_completed
 
-            from ..convert import local_cluster
+            from ..archive.convert import local_cluster
 
             if scheduler is None:
                 client = stack.enter_context(Client(stack.enter_context(local_cluster(workers))))

@@ -49,6 +49,7 @@ import numpy as np
 import xarray as xr
 
 from .. import __version__
+from ..analysis.beats import beats
 from ..conventions import (
     BEAT_HEART_RATE,
     BEAT_INDEX,
@@ -619,7 +620,7 @@ def clip(
 
 
 def complete_beats(f: EchoFile, table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The beats of ``table`` (default :meth:`EchoFile.beats`) that lie wholly inside the cine:
+    """The beats of ``table`` (default :func:`echolab.analysis.beats.beats`) that lie wholly inside the cine:
     both R waves between the first and the last frame's time, on the frames' clock.
 
     Raises
@@ -628,10 +629,10 @@ def complete_beats(f: EchoFile, table: pd.DataFrame | None = None) -> pd.DataFra
         When the beats are not on the frames' clock (R peaks of an ECG trace region are on that
         region's own time axis) or the file has no frame timing.
     """
-    from ..beats import FRAMES_CLOCK, describe_time_base
+    from ..analysis.beats import FRAMES_CLOCK, describe_time_base
 
     _check_timing(f)
-    table = f.beats() if table is None else table
+    table = beats(f) if table is None else table
     if len(table) and table.attrs.get(BEAT_TIME_BASE) != FRAMES_CLOCK:
         raise ClipError(
             f"its beats are on {describe_time_base(table)}, not on the frames' clock: a clip per beat needs "
@@ -667,7 +668,7 @@ def beat_clips(
     Parameters
     ----------
     table
-        The beats (default :meth:`EchoFile.beats`).
+        The beats (default :func:`echolab.analysis.beats.beats`).
 
     Raises
     ------

@@ -524,7 +524,7 @@ def _context() -> Any:
 
 
 def _find(sources: str | os.PathLike[str] | Iterable[str | os.PathLike[str]], out: Path) -> list[str]:
-    from ..inventory import find_files
+    from ..archive.inventory import find_files
 
     if isinstance(sources, (str, os.PathLike)):
         sources = [sources]

@@ -3,7 +3,7 @@
 :func:`header_fields` reads (0008,0018) SOP Instance UID, the image size, (0028,0008) Number of
 Frames, the cine and heart rates, the frame timing and the (0018,6011) regions as the header
 writes them, with the warnings and errors :func:`echolab.open` gives. :class:`echolab.EchoFile`
-and ``echolab scan`` (:mod:`echolab.inventory`) both build on it, whichever reader read the header.
+and ``echolab scan`` (:mod:`echolab.archive.inventory`) both build on it, whichever reader read the header.
 """
 
 from __future__ import annotations

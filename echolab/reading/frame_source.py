@@ -179,7 +179,7 @@ class PixelSource:
 
 class FrameReader(Protocol):
     """What :class:`echolab.arrays.FrameArray` reads frames from: a file's :class:`PixelSource`,
-    or the frames an archive keeps (:mod:`echolab.archive`)."""
+    or the frames an archive keeps (:mod:`echolab.archive.layout`)."""
 
     @property
     def source(self) -> str | None: ...

@@ -11,12 +11,12 @@ import pydicom
 import pytest
 from pydicom.datadict import dictionary_description, dictionary_VR, tag_for_keyword
 
-from echolab.data import sample
 from echolab.reading import decoders, syntaxes, tags
 from echolab.reading.elements import element_name
 from echolab.reading.header import read_header
 from echolab.reading.pixel_format import palette_table, pixel_format
 from echolab.reading.raw_header import RawHeader, read_raw_header
+from echolab.samples import sample
 
 from ..conftest import PACKAGE_FILES, SHARED, manifest, package_file
 from ..hostile import region_item

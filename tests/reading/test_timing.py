@@ -121,12 +121,14 @@ def test_r_wave_time_vector_is_read_with_the_frame_timing(tmp_path: Path) -> Non
     """(0018,6060) in ms from the first frame becomes seconds on the frames' clock, read with the
     header (the beat table above it parses nothing); an unreadable one is a TimingWarning at open."""
 
+    from echolab.analysis.beats import beats
+
     from ..make import make_dataset, write_file
 
     path = write_file(tmp_path / "r.dcm", frames=4, FrameTime=40.0, RWaveTimeVector=[800.0, 0.0, 400.0, 400.0])
     f = echolab.open(path)
     np.testing.assert_allclose(f.timing.r_waves, [0.0, 0.4, 0.8])  # sorted, repeats once
-    assert list(f.beats()["start"]) == pytest.approx([0.0, 0.4])
+    assert list(beats(f)["start"]) == pytest.approx([0.0, 0.4])
     ds = make_dataset(frames=4, FrameTime=40.0)
     ds.add_new(0x00186060, "OB", b"abc")  # 3 bytes: not one 4-byte float
     bad = tmp_path / "bad.dcm"
@@ -134,5 +136,5 @@ def test_r_wave_time_vector_is_read_with_the_frame_timing(tmp_path: Path) -> Non
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         g = echolab.open(bad)
-    assert g.timing.r_waves is None and g.beats().empty
+    assert g.timing.r_waves is None and beats(g).empty
     assert any(isinstance(w.message, echolab.TimingWarning) and "(0018,6060)" in str(w.message) for w in caught)
