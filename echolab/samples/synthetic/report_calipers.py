@@ -1,6 +1,6 @@
 """Where a sonographer's calipers go on echolab's generated screens, with the value each measures.
 
-The generators of :mod:`echolab.synthetic` return what they drew — wall depths and envelope
+The generators of :mod:`.screens` return what they drew — wall depths and envelope
 velocities per region column, the cavity area per cine frame. Each caliper here is placed on
 that truth: a column of the drawn strip and, along it, the row where a drawn depth or velocity
 lies. Rows and columns come from the image's own (0018,6011) calibration, read from the written
@@ -21,11 +21,11 @@ from typing import NamedTuple
 import numpy as np
 from pydicom.dataset import Dataset
 
-from ...synthetic import DopplerTruth, MModeTruth, TimingTruth
+from .screens import DopplerTruth, MModeTruth, TimingTruth
 
 __all__ = ["Caliper", "RegionGeometry", "Screens", "mmode_calipers", "doppler_calipers", "cine_calipers"]
 
-#: Depth (cm) of the sector :func:`echolab.synthetic.write_timing_sample` draws, and the
+#: Depth (cm) of the sector :func:`.screens.write_timing_sample` draws, and the
 #: semi-axes (cm, lateral and in depth) of its end-diastolic cavity: ``_draw_sector`` draws a
 #: ring whose cavity is 0.85 of its 3 × 4 cm ellipse, centred at 0.55 of the depth.
 CINE_SECTOR_DEPTH = 12.0

@@ -1,7 +1,7 @@
 """Echo Structured Reports (TID 5200) with known answers, measured on echolab's generated images.
 
 :func:`write_report_study` writes one exam into a folder: the three generated screens of
-:mod:`echolab.synthetic` (a GE-like 2D + M-mode screen, a Toshiba-like 2D + PW Doppler screen and
+:mod:`.screens` (a GE-like 2D + M-mode screen, a Toshiba-like 2D + PW Doppler screen and
 a 2D cine of a beating left ventricle) and an "Adult Echocardiography Procedure Report" of the
 same study, written with pydicom the way scanners write them. The sonographer's calipers are
 real: wall thicknesses and cavity dimensions are measured on the M-mode strip at the R wave and
@@ -36,7 +36,11 @@ import pydicom
 import pydicom.uid as uids
 from pydicom.dataset import Dataset, FileMetaDataset
 
-from ...synthetic import (
+from . import report_codes as codes
+from .report_calipers import Caliper, RegionGeometry, Screens, cine_calipers, doppler_calipers, mmode_calipers
+from .report_codes import Concept, sct_to_srt
+from .report_tree import Node, content_dataset, ds_text, positions
+from .screens import (
     DopplerTruth,
     MModeTruth,
     TimingTruth,
@@ -45,10 +49,6 @@ from ...synthetic import (
     write_mmode_sample,
     write_timing_sample,
 )
-from . import report_codes as codes
-from .report_calipers import Caliper, RegionGeometry, Screens, cine_calipers, doppler_calipers, mmode_calipers
-from .report_codes import Concept, sct_to_srt
-from .report_tree import Node, content_dataset, ds_text, positions
 
 __all__ = [
     "ReportStyle",
