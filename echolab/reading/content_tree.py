@@ -15,8 +15,9 @@ VR) keeps its place in the tree without the unreadable part, and a
 :class:`~echolab.errors.ReportWarning` names the item ("content item 1.3.2"), the element
 ("(0040,A30A) Numeric Value") and what would be valid. The work one file can cause is bounded:
 a tree nested deeper than ``max_depth`` or holding more than ``max_items`` content items is
-refused with a :class:`~echolab.errors.ReportError` naming the limit and how to raise it (see
-:func:`content_limits`); the tree is walked without recursion.
+refused with a :class:`~echolab.errors.ReportError` naming the limit and how to raise it
+(``max_sr_depth`` and ``max_sr_items`` of :mod:`echolab.limits`); the tree is walked without
+recursion.
 
 Positions follow (0040,DB73) Referenced Content Item Identifier: the root is ``(1,)``, its
 third child ``(1, 3)``, and so on; a by-reference relationship keeps its target's position in
@@ -25,7 +26,6 @@ third child ``(1, 3)``, and so on; a by-reference relationship keeps its target'
 
 from __future__ import annotations
 
-import functools
 import os
 import warnings
 from collections.abc import Iterator
@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..codes import CompletionFlag, GraphicType, SRRelationship, SRValueType, VerificationFlag
 from ..errors import EcholabError, ReportError, ReportWarning, short_exception
+from ..limits import limits, raise_hint
 from .elements import element_name, element_value, get_float, get_float_list, get_str, is_multi_value
 from .header import header_from_dataset, read_header
 
@@ -47,8 +48,6 @@ __all__ = [
     "EvidenceReference",
     "ContentItem",
     "SRDocument",
-    "ContentLimits",
-    "content_limits",
     "read_content_tree",
     "content_tree_from_dataset",
     "SR_SOP_CLASS_PREFIX",
@@ -67,49 +66,6 @@ _WARNINGS_SHOWN = 10
 def is_sr_sop_class(uid: str | None) -> bool:
     """True for the SOP Class UID of an SR Storage SOP Class (and of Key Object Selection)."""
     return uid is not None and uid.startswith(SR_SOP_CLASS_PREFIX)
-
-
-# --- bounds ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ContentLimits:
-    """Bounds on the content tree of one SR document.
-
-    Attributes
-    ----------
-    max_depth
-        Levels of nesting read (the root is level 1), default 64: a TID 5200 echo report is about
-        six levels deep (report, section, measurement group, measurement, coordinates, image).
-    max_items
-        Content items read, default 100,000: a comprehensive echo report holds a few thousand.
-    """
-
-    max_depth: int = 64
-    max_items: int = 100_000
-
-
-_ENVIRONMENT = {"max_depth": "ECHOLAB_MAX_SR_DEPTH", "max_items": "ECHOLAB_MAX_SR_ITEMS"}
-
-
-def content_limits() -> ContentLimits:
-    """The bounds in force: ``$ECHOLAB_MAX_SR_DEPTH`` and ``$ECHOLAB_MAX_SR_ITEMS`` where set to a
-    positive integer (worker processes started afterwards follow them too), else the defaults."""
-    return _content_limits(tuple(os.environ.get(variable, "") for variable in _ENVIRONMENT.values()))
-
-
-@functools.lru_cache(maxsize=16)
-def _content_limits(texts: tuple[str, ...]) -> ContentLimits:
-    values = {
-        name: int(text.strip())
-        for name, text in zip(_ENVIRONMENT, texts, strict=True)
-        if text.strip().isdigit() and int(text.strip()) > 0
-    }
-    return ContentLimits(**values)
-
-
-def _raise_hint(name: str) -> str:
-    return f"raise it with ${_ENVIRONMENT[name]}"
 
 
 # --- the items ---------------------------------------------------------------------------------
@@ -314,7 +270,8 @@ def read_content_tree(path: str | os.PathLike[str]) -> SRDocument:
         When the file is not DICOM or its data set cannot be parsed (a tree too deep for the
         parser ends here too).
     ReportError
-        When the data set is not an SR document, or its tree exceeds :func:`content_limits`.
+        When the data set is not an SR document, or its tree exceeds ``max_sr_depth`` or
+        ``max_sr_items`` (:func:`echolab.limits.limits`).
     """
     header = read_header(path)
     return _document(header.dataset, header.source)
@@ -402,7 +359,7 @@ class _Pending:
 
 def _read_tree(dataset: Dataset, source: str | None, problems: _Problems) -> ContentItem:
     """The content tree rooted at the document's data set, read without recursion."""
-    bounds = content_limits()
+    bounds = limits()
     count = 1
     stack = [_pending(dataset, (1,), True, source, problems)]
     while True:
@@ -417,17 +374,17 @@ def _read_tree(dataset: Dataset, source: str | None, problems: _Problems) -> Con
             continue
         index, child = following
         count += 1
-        if count > bounds.max_items:
+        if count > bounds.max_sr_items:
             raise ReportError(
-                f"{element_name('ContentSequence')}: the content tree holds more than {bounds.max_items} content "
-                f"items (the limit; {_raise_hint('max_items')}); a real echo report holds a few thousand",
+                f"{element_name('ContentSequence')}: the content tree holds more than {bounds.max_sr_items} content "
+                f"items (the limit; {raise_hint('max_sr_items')}); a real echo report holds a few thousand",
                 source,
             )
         position = (*top.position, index)
-        if len(position) > bounds.max_depth:
+        if len(position) > bounds.max_sr_depth:
             raise ReportError(
                 f"{element_name('ContentSequence')}: {_label(position)} is nested more than the limit of "
-                f"{bounds.max_depth} levels ({_raise_hint('max_depth')}); a TID 5200 report is about six deep",
+                f"{bounds.max_sr_depth} levels ({raise_hint('max_sr_depth')}); a TID 5200 report is about six deep",
                 source,
             )
         stack.append(_pending(child, position, False, source, problems))

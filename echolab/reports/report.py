@@ -100,8 +100,8 @@ def read(path: str | os.PathLike[str]) -> Report:
     NotDicomError, InvalidHeaderError
         When the file is not DICOM or cannot be parsed.
     ReportError
-        When it is not an SR document or its content tree exceeds the limits of
-        :func:`echolab.reading.content_tree.content_limits`.
+        When it is not an SR document or its content tree exceeds ``max_sr_depth`` or
+        ``max_sr_items`` of :func:`echolab.limits.limits`.
 
     Warns
     -----

@@ -13,10 +13,9 @@ from pydicom.data import get_testdata_file
 
 from echolab.codes import CompletionFlag, GraphicType, SRRelationship, SRValueType, VerificationFlag
 from echolab.errors import InvalidHeaderError, NotDicomError, ReportError, ReportWarning
+from echolab.limits import limits, set_limits
 from echolab.reading.content_tree import (
     Code,
-    ContentLimits,
-    content_limits,
     content_tree_from_dataset,
     frame_index,
     read_content_tree,
@@ -102,10 +101,13 @@ def test_in_memory_dataset_reads_like_the_file(study) -> None:  # type: ignore[n
 
 
 def test_limits_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert content_limits() == ContentLimits()
+    assert (limits().max_sr_depth, limits().max_sr_items) == (64, 100_000)
     monkeypatch.setenv("ECHOLAB_MAX_SR_DEPTH", "7")
     monkeypatch.setenv("ECHOLAB_MAX_SR_ITEMS", "-3")  # not a positive integer: the default holds
-    assert content_limits() == ContentLimits(max_depth=7)
+    assert (limits().max_sr_depth, limits().max_sr_items) == (7, 100_000)
+    monkeypatch.setenv("ECHOLAB_MAX_SR_ITEMS", "100000")  # monkeypatch restores the variable afterwards
+    set_limits(max_sr_items=12)
+    assert limits().max_sr_items == 12
 
 
 def test_nesting_within_the_limit_reads(tmp_path: Path) -> None:
