@@ -31,6 +31,7 @@ __all__ = [
     "CompletionFlag",
     "VerificationFlag",
     "GraphicType",
+    "InstanceKind",
 ]
 
 
@@ -340,6 +341,8 @@ class Rule(_Named):
     TIMING_DISAGREEMENT = "timing-disagreement"
     TIMING_MISSING = "timing-missing"
     HEART_RATE_DISAGREEMENT = "heart-rate-disagreement"
+    # a structured report against the images it was measured on
+    REPORT_DISAGREEMENT = "report-disagreement"
 
 
 class Severity(_Named):
@@ -414,3 +417,18 @@ class GraphicType(_Named):
     ELLIPSE = "ELLIPSE"
     POLYGON = "POLYGON"
     ELLIPSOID = "ELLIPSOID"
+
+
+class InstanceKind(_Named):
+    """What one instance of a study is, for the catalogue of a folder (:mod:`echolab.studies`):
+    from its SOP class and its regions, the most specific region deciding (a 2D + PW Doppler
+    screen is ``PW Doppler``; a 2D image of one frame is a ``2D still``, of several a ``2D cine``)."""
+
+    TWO_D_CINE = "2D cine"
+    TWO_D_STILL = "2D still"
+    PW_DOPPLER = "PW Doppler"
+    CW_DOPPLER = "CW Doppler"
+    M_MODE = "M-mode"
+    COLOUR_FLOW = "colour flow"
+    REPORT = "report"
+    OTHER = "other"
