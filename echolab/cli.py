@@ -1,5 +1,5 @@
 """The ``echolab`` command: ``info``, ``scan``, ``check``, ``convert``, ``deid``, ``clips``, ``browse``
-and ``catalogue``.
+and ``catalogue``::
 
     echolab info FILE                     header summary and region table
     echolab scan DIR [--csv OUT]          inventory of every DICOM file under DIR (headers only)
