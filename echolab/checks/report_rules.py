@@ -1,7 +1,7 @@
 """The rule for Structured Reports: a report's values against its calipers re-measured.
 
 ``report-disagreement``: a measurement made with calipers whose value the report gives differs
-from the calipers re-measured on the referenced image (:func:`echolab.reports.remeasure`) by more
+from the calipers re-measured on the referenced image (:func:`echolab.reports.calipers.remeasure`) by more
 than :data:`REPORT_TOLERANCE` of the value and more than one pixel's worth along the measurement
 (a caliper cannot be placed finer). The message names the measurement, both values, the image
 and the frame. A report that cannot be read is ``unreadable-file``.

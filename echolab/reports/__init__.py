@@ -12,16 +12,16 @@ Quantity(value=1.9, unit='m2')
 Modules: :mod:`.concepts` (one key per concept, legacy SNOMED codes included; the PS3.16 echo
 concepts), :mod:`.names` (short names: LVIDd, E/A, TAPSE ...), :mod:`.measurements` (the content
 tree to the table: inherited modifiers, selected values, calipers), :mod:`.patient` (TID 5201),
-:mod:`.units` (UCUM conversions on request), :mod:`.report` (:func:`read`), :mod:`.remeasure`
+:mod:`.units` (UCUM conversions on request), :mod:`.report` (:func:`read`), :mod:`.calipers`
 (the calipers measured again on their images: :func:`remeasure`). Parsing the DICOM
 file is left to :mod:`echolab.reading.content_tree`.
 """
 
 from __future__ import annotations
 
+from .calipers import REMEASURE_COLUMNS, remeasure
 from .measurements import COLUMNS
 from .patient import Patient, Quantity
-from .remeasure import REMEASURE_COLUMNS, remeasure
 from .report import Report, read, report_from_document
 from .units import to_units
 

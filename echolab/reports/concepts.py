@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 from ..reading.content_tree import Code
 
@@ -44,8 +44,14 @@ __all__ = [
 #: pydicom's concept tables: scheme -> keyword -> code value -> (meaning, context groups).
 _ConceptTable = dict[str, dict[str, dict[str, tuple[str, list[int]]]]]
 
-#: A concept as (coding scheme, code value), legacy SNOMED-RT codes given as SNOMED CT.
-ConceptKey = tuple[str, str]
+
+class ConceptKey(NamedTuple):
+    """A concept as (coding scheme, code value), legacy SNOMED-RT codes given as SNOMED CT; equal
+    to (and hashed as) the plain tuple ``(scheme, value)``."""
+
+    scheme: str
+    value: str
+
 
 #: Coding schemes of SNOMED's legacy identifiers ("SNM3" is the older designator of the same).
 _LEGACY_SNOMED = frozenset({"SRT", "SNM3", "99SDM"})
@@ -57,16 +63,16 @@ ECHO_CIDS = range(12200, 12301)
 
 # Concept names of the modifiers and containers of TID 5200 / 5202 / 5203 / 300 (SNOMED CT keys;
 # the legacy codes written by older scanners are given in comments).
-FINDING_SITE: ConceptKey = ("SCT", "363698007")  # SRT G-C0E3
-IMAGE_MODE: ConceptKey = ("SCT", "399264008")  # SRT G-0373
-IMAGE_VIEW: ConceptKey = ("DCM", "111031")
-MEASUREMENT_METHOD: ConceptKey = ("SCT", "370129005")  # SRT G-C036
-CARDIAC_CYCLE_POINT: ConceptKey = ("SCT", "272518008")  # SRT R-4089A
-FLOW_DIRECTION: ConceptKey = ("SCT", "260674002")  # SRT G-C048 "Direction of Flow"
-DERIVATION: ConceptKey = ("DCM", "121401")
-SELECTION_STATUS: ConceptKey = ("DCM", "121404")
-PATIENT_CHARACTERISTICS: ConceptKey = ("DCM", "121118")
-ADULT_ECHO_REPORT: ConceptKey = ("DCM", "125200")
+FINDING_SITE = ConceptKey("SCT", "363698007")  # SRT G-C0E3
+IMAGE_MODE = ConceptKey("SCT", "399264008")  # SRT G-0373
+IMAGE_VIEW = ConceptKey("DCM", "111031")
+MEASUREMENT_METHOD = ConceptKey("SCT", "370129005")  # SRT G-C036
+CARDIAC_CYCLE_POINT = ConceptKey("SCT", "272518008")  # SRT R-4089A
+FLOW_DIRECTION = ConceptKey("SCT", "260674002")  # SRT G-C048 "Direction of Flow"
+DERIVATION = ConceptKey("DCM", "121401")
+SELECTION_STATUS = ConceptKey("DCM", "121404")
+PATIENT_CHARACTERISTICS = ConceptKey("DCM", "121118")
+ADULT_ECHO_REPORT = ConceptKey("DCM", "125200")
 
 
 @functools.lru_cache(maxsize=1)
@@ -84,8 +90,8 @@ def concept_key(code: Code) -> ConceptKey:
     if scheme in _LEGACY_SNOMED:
         sct = _legacy_to_sct().get(code.value)
         if sct is not None:
-            return ("SCT", sct)
-    return (scheme, code.value)
+            return ConceptKey("SCT", sct)
+    return ConceptKey(scheme, code.value)
 
 
 def same_concept(code: Code | None, key: ConceptKey) -> bool:
@@ -118,10 +124,10 @@ def echo_measurement_concepts() -> dict[ConceptKey, EchoConcept]:
                 for value, (meaning, _) in concepts.get(scheme, {}).get(keyword, {}).items():
                     if not value:  # pydicom's table has an entry without a code value
                         continue
-                    entry = found.setdefault((scheme, value), (meaning, []))
+                    entry = found.setdefault(ConceptKey(scheme, value), (meaning, []))
                     if cid not in entry[1]:
                         entry[1].append(cid)
-    return {key: EchoConcept(meaning, tuple(sorted(cids))) for key, (meaning, cids) in found.items()}
+    return {ConceptKey(*key): EchoConcept(meaning, tuple(sorted(cids))) for key, (meaning, cids) in found.items()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -136,9 +142,10 @@ def _meanings() -> dict[ConceptKey, str]:
                 # prefer the meaning an echo context group uses, then any group's, over SNOMED's
                 # "(body structure)" names; the first of equals wins
                 rank = 2 if any(12200 <= cid < 12400 for cid in cids) else (1 if cids else 0)
-                if value and ((scheme, value) not in best or rank > best[(scheme, value)][0]):
-                    best[(scheme, value)] = (rank, meaning)
-    return {key: meaning for key, (_, meaning) in best.items()}
+                key = ConceptKey(scheme, value)
+                if value and (key not in best or rank > best[key][0]):
+                    best[key] = (rank, meaning)
+    return {ConceptKey(*key): meaning for key, (_, meaning) in best.items()}
 
 
 def standard_meaning(key: ConceptKey) -> str | None:

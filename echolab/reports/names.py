@@ -272,7 +272,7 @@ SHORT_NAMES: tuple[ShortName, ...] = tuple(_entries())
 def _by_concept() -> dict[ConceptKey, tuple[ShortName, ...]]:
     table: dict[ConceptKey, list[ShortName]] = {}
     for entry in SHORT_NAMES:
-        table.setdefault((entry.scheme, entry.code), []).append(entry)
+        table.setdefault(ConceptKey(entry.scheme, entry.code), []).append(entry)
     return {key: tuple(entries) for key, entries in table.items()}
 
 

@@ -60,12 +60,12 @@ class Patient:
 
 #: The concepts of each :class:`Patient` field.
 PATIENT_CONCEPTS: dict[str, tuple[ConceptKey, ...]] = {
-    "height": (("LN", "8302-2"),),
-    "weight": (("LN", "29463-7"),),
-    "bsa": (("LN", "8277-6"),),
-    "heart_rate": (("LN", "8867-4"),),
-    "systolic_bp": (("SCT", "271649006"), ("LN", "8480-6")),
-    "diastolic_bp": (("SCT", "271650006"), ("LN", "8462-4")),
+    "height": (ConceptKey("LN", "8302-2"),),
+    "weight": (ConceptKey("LN", "29463-7"),),
+    "bsa": (ConceptKey("LN", "8277-6"),),
+    "heart_rate": (ConceptKey("LN", "8867-4"),),
+    "systolic_bp": (ConceptKey("SCT", "271649006"), ConceptKey("LN", "8480-6")),
+    "diastolic_bp": (ConceptKey("SCT", "271650006"), ConceptKey("LN", "8462-4")),
 }
 _FIELD_OF = {key: name for name, keys in PATIENT_CONCEPTS.items() for key in keys}
 
