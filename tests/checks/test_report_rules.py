@@ -36,6 +36,7 @@ def _tamper(exam: Path, target: Path, factor: float) -> Path:
 def test_an_agreeing_report_has_no_finding(exam: Path) -> None:
     assert report_findings(exam / "report.dcm") == []
     assert [f for f in check([exam], workers=1) if f.rule is Rule.REPORT_DISAGREEMENT] == []
+    assert check_file(exam / "report.dcm") == []  # a report is not an image without pixel data
 
 
 def test_a_contradicting_value_is_flagged_with_both_values(exam: Path, tmp_path: Path) -> None:
