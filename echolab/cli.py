@@ -1,4 +1,4 @@
-"""The ``echolab`` command: ``info``, ``scan``, ``check``, ``convert``, ``deid``, ``clips`` and ``browse``.
+"""The ``echolab`` command: ``info``, ``scan``, ``check``, ``convert``, ``deid``, ``clips`` and ``browse``::
 
     echolab info FILE                     header summary and region table
     echolab scan DIR [--csv OUT]          inventory of every DICOM file under DIR (headers only)

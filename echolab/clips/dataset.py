@@ -38,8 +38,10 @@ class ClipDataset:
         Give every item exactly this many frames (the first ones) so that items batch together;
         clips with fewer frames are left out. None keeps every clip whole.
 
-    Items
+    Notes
     -----
+    Each item is a dict:
+
     ``clip``
         uint8 array (channel, time, y, x): PyTorch's video layout (C, T, H, W).
     ``time``

@@ -6,7 +6,7 @@ The grid is ``size`` × ``size`` pixels of ``spacing`` cm, isotropic whatever th
 (0018,602C) / (0018,602E) Physical Delta X / Y. Its top edge lies on the probe face and its
 centre column on the scan area's centre line, both from :meth:`echolab.EchoFile.sector` (the
 geometry found in the pixels). It is axis-aligned with the image: sample ``(k, j)`` is taken at
-the continuous image position
+the continuous image position ::
 
     row    = probe face row + (k + 1/2) × spacing / |Delta Y|
     column = centre column  + (j − (size − 1)/2) × spacing / |Delta X|
@@ -164,12 +164,12 @@ class FieldOfView:
 
     @property
     def row_step(self) -> float:
-        """Image rows per grid pixel (spacing / |Delta Y|)."""
+        """Image rows per grid pixel (spacing / abs(Delta Y))."""
         return float(self.rows[1] - self.rows[0]) if self.rows.size > 1 else 1.0
 
     @property
     def column_step(self) -> float:
-        """Image columns per grid pixel (spacing / |Delta X|)."""
+        """Image columns per grid pixel (spacing / abs(Delta X))."""
         return float(self.columns[1] - self.columns[0]) if self.columns.size > 1 else 1.0
 
     @property
