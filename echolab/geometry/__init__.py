@@ -31,3 +31,6 @@ from .polar import to_polar
 from .sector import Sector
 
 __all__ = ["Sector", "estimate_sector", "to_polar"]
+
+# the public name (``echolab.Sector`` is the same class): shown, pickled and documented as such
+Sector.__module__ = __name__
