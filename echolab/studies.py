@@ -38,130 +38,17 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from .codes import DataType, InstanceKind, RegionKind
+from .archive.instances import INSTANCE_COLUMNS, find_instances, instance_kind, instance_rows, instance_table
+from .codes import InstanceKind
 from .errors import EcholabError, require
-from .reading.content_tree import is_sr_sop_class
-from .reading.elements import get_str
-from .reading.fields import header_fields
-from .reading.header import Header, read_header
-from .reading.raw_header import RawHeader, read_raw_header
-from .reading.regions import Region
 
 __all__ = ["Catalogue", "catalogue", "instance_kind", "INSTANCE_COLUMNS", "find_instances"]
-
-#: The columns of :attr:`Catalogue.instances`, in order.
-INSTANCE_COLUMNS: tuple[str, ...] = (
-    "study_instance_uid",
-    "series_instance_uid",
-    "sop_instance_uid",
-    "sop_class_uid",
-    "path",
-    "kind",
-    "frames",
-    "duration",
-    "heart_rate",
-    "manufacturer",
-    "model",
-    "error",
-)
-
-
-def instance_kind(sop_class_uid: str | None, regions: Sequence[Region], frames: int) -> InstanceKind:
-    """What an instance is: ``report`` for an SR SOP class, else its most specific region's kind
-    (see the module docstring)."""
-    if is_sr_sop_class(sop_class_uid):
-        return InstanceKind.REPORT
-    kinds = {region.kind for region in regions}
-    spectral = [region for region in regions if region.kind is RegionKind.SPECTRAL_DOPPLER]
-    if spectral:
-        if any(region.data_type is DataType.CW_SPECTRAL_DOPPLER for region in spectral):
-            return InstanceKind.CW_DOPPLER
-        return InstanceKind.PW_DOPPLER
-    if RegionKind.M_MODE in kinds:
-        return InstanceKind.M_MODE
-    if RegionKind.COLOR_FLOW in kinds:
-        return InstanceKind.COLOUR_FLOW
-    if RegionKind.TWO_D in kinds:
-        return InstanceKind.TWO_D_CINE if frames > 1 else InstanceKind.TWO_D_STILL
-    return InstanceKind.OTHER
-
-
-def _header(path: str) -> Header | RawHeader:
-    """The header, without pydicom when the fast reader vouches for the file."""
-    fast = read_raw_header(path)
-    return fast if fast is not None else read_header(path)
-
-
-def instance_row(path: str, root: str | None) -> dict[str, Any]:
-    """One row of :attr:`Catalogue.instances` (see the module docstring); never raises for a bad file."""
-    row: dict[str, Any] = dict.fromkeys(INSTANCE_COLUMNS)
-    row["path"] = os.path.relpath(path, root) if root else path
-    row["error"] = ""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # a catalogue lists files; echolab check says what is odd
-            header = _header(path)
-            dataset, source = header.dataset, header.source
-            for column, keyword in (
-                ("study_instance_uid", "StudyInstanceUID"),
-                ("series_instance_uid", "SeriesInstanceUID"),
-                ("sop_instance_uid", "SOPInstanceUID"),
-                ("sop_class_uid", "SOPClassUID"),
-                ("manufacturer", "Manufacturer"),
-                ("model", "ManufacturerModelName"),
-            ):
-                row[column] = get_str(dataset, keyword, source)
-            if is_sr_sop_class(row["sop_class_uid"]):
-                row["kind"] = InstanceKind.REPORT.value
-                return row
-            fields = header_fields(header)
-    except EcholabError as exc:
-        row["error"] = exc.reason
-        return row
-    except OSError as exc:
-        row["error"] = f"cannot read the file ({exc.strerror})"
-        return row
-    row["kind"] = instance_kind(row["sop_class_uid"], fields.regions, fields.number_of_frames).value
-    row["frames"] = fields.number_of_frames
-    rate = fields.timing.frame_rate
-    row["duration"] = fields.number_of_frames / rate if rate else None
-    row["heart_rate"] = fields.heart_rate
-    return row
-
-
-def _instances(files: list[str], root: str | None, workers: int | None) -> list[dict[str, Any]]:
-    """The rows of ``files``, read in worker processes for a large folder (as ``echolab scan``)."""
-    from .archive.inventory import POOL_FROM
-
-    count = workers or os.cpu_count() or 1
-    if count <= 1 or len(files) < (8 if workers else POOL_FROM):
-        return [instance_row(path, root) for path in files]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from .parallel import check_script_guard
-
-    context = multiprocessing.get_context()
-    check_script_guard("echolab.studies.catalogue()", context.get_start_method())
-    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
-        return list(pool.map(instance_row, files, [root] * len(files), chunksize=16))
-
-
-def _instance_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    table = pd.DataFrame(
-        {column: pd.Series([row[column] for row in rows], dtype=object) for column in INSTANCE_COLUMNS}
-    )
-    table["frames"] = table["frames"].astype("Int64")
-    table["duration"] = table["duration"].astype("float64")
-    table["heart_rate"] = table["heart_rate"].astype("float64")
-    return table
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,18 +110,6 @@ def _for_csv(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def find_instances(paths: Sequence[str | os.PathLike[str]], *, workers: int | None = None) -> dict[str, str]:
-    """The files under ``paths`` by (0008,0018) SOP Instance UID, from their headers only (the
-    first file of a UID that occurs twice)."""
-    from .archive.inventory import find_files
-
-    found: dict[str, str] = {}
-    for row in _instances(find_files(paths), None, workers):
-        if row["sop_instance_uid"] and not row["error"]:
-            found.setdefault(row["sop_instance_uid"], row["path"])
-    return found
-
-
 def catalogue(*paths: str | os.PathLike[str], workers: int | None = None) -> Catalogue:
     """The :class:`Catalogue` of every DICOM file under ``paths`` (files, or folders searched
     recursively, as :func:`echolab.archive.inventory.find_files` does).
@@ -247,7 +122,7 @@ def catalogue(*paths: str | os.PathLike[str], workers: int | None = None) -> Cat
 
     files = find_files(paths)
     root = _common_folder(paths)
-    rows = _instances(files, root, workers)
+    rows = instance_rows(files, root, workers)
     frames = []
     for row, path in zip(rows, files, strict=True):
         if row["kind"] != InstanceKind.REPORT.value or row["error"]:
@@ -256,7 +131,7 @@ def catalogue(*paths: str | os.PathLike[str], workers: int | None = None) -> Cat
             frames.append(_report_rows(path, row))
         except (EcholabError, OSError) as exc:
             row["error"] = exc.reason if isinstance(exc, EcholabError) else f"cannot read the file ({exc.strerror})"
-    instances = _instance_table(rows)
+    instances = instance_table(rows)
     return Catalogue(instances, _resolved(frames, instances), root)
 
 

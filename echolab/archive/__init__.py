@@ -1,6 +1,7 @@
 """Archives: folders of files as data, and data as files again.
 
 - :mod:`.inventory` — ``echolab scan``: a folder's headers as one row per file (no xarray, no dask);
+- :mod:`.instances` — a folder's instances by study and series, and what kind each is (headers only);
 - :mod:`.datasets` — a file as an xarray DataTree (an ``image`` group, one group per region);
 - :mod:`.backend` — the ``echolab`` xarray engine, a thin entry point onto :mod:`.datasets`;
 - :mod:`.layout` — how a file's group is stored in Zarr, and :func:`open_archive`;

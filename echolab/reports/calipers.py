@@ -84,7 +84,7 @@ def remeasure(
         re-measured value in the row's unit, one pixel's worth in that unit, and why a row with
         calipers has no re-measurement.
     """
-    from ..studies import find_instances
+    from ..archive.instances import find_instances
 
     chosen = report if isinstance(report, Report) else read(report)
     table = chosen.measurements.copy()
