@@ -35,12 +35,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from jupyter_server.log import log_request
+from jupyter_server.services.contents.largefilemanager import LargeFileManager
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from traitlets import Integer, Unicode
 from voila.app import Voila
+from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 from .browse import READY
@@ -52,6 +54,7 @@ __all__ = [
     "EcholabVoila",
     "CappedKernelManager",
     "kernel_environment",
+    "kernel_transport",
     "local_host",
     "main",
 ]
@@ -68,6 +71,11 @@ LOCAL_HOSTNAMES = ("localhost",)
 KERNEL_PROTOCOL = "v1.kernel.websocket.jupyter.org"
 #: The query parameter carrying the token.
 TOKEN_PARAMETER = "token"
+#: The longest Unix socket path: ``sun_path`` holds 108 bytes on Linux, 104 on macOS, the last a NUL.
+SOCKET_PATH_MAX = 103
+#: What a kernel's IPC socket adds to the private folder: Voila's connection folder, then jupyter_client's
+#: ``kernel-<id>-ipc-<n>`` (five sockets, n from 1).
+IPC_SUFFIX = "/voila_xxxxxxxx/kernel-00000000-0000-0000-0000-000000000000-ipc-99"
 
 
 def _without_token_parameter(value: str, token: str) -> str:
@@ -151,6 +159,29 @@ class V1KernelWebsocketHandler(VoilaKernelWebsocketHandler):  # type: ignore[mis
         await super().get(*args, **kwargs)
 
 
+class PageHandler(TornadoVoilaHandler):  # type: ignore[misc]
+    """Voila's page, setting the ``_xsrf`` cookie the page needs to end its kernel when it closes.
+
+    The page shuts its kernel down on ``beforeunload`` with a POST that must carry the cookie's
+    ``_xsrf`` value; Voila's page never set that cookie, so every closed or reloaded page left its
+    kernel running until culled, holding one of the :data:`MAX_KERNELS` places meanwhile.
+    """
+
+    @web.authenticated
+    async def get(self, path: str | None = None) -> None:
+        self.xsrf_token  # noqa: B018 - reading the token sets the cookie (tornado)
+        await super().get(path)
+
+
+class AppContentsManager(LargeFileManager):
+    """The contents manager of a server that runs one notebook it was given: that notebook is
+    trusted (it is the app; stored outputs, the only thing trust governs, it has none), instead of
+    a warning that it is not on every page load."""
+
+    def mark_trusted_cells(self, nb: Any, path: str = "") -> None:
+        self.notary.mark_cells(nb, True)  # type: ignore[no-untyped-call]
+
+
 def local_host(host: str) -> bool:
     """True when an HTTP ``Host`` header names this machine's loopback interface."""
     import ipaddress
@@ -229,20 +260,22 @@ class EcholabVoila(Voila):  # type: ignore[misc]
         self.auto_token = False
         if self.private_dir:
             self.connection_dir_root = self.private_dir
+            self.config.KernelManager.transport = kernel_transport(self.private_dir)
 
     def init_settings(self) -> dict[str, Any]:
         settings: dict[str, Any] = super().init_settings()
         settings["allow_remote_access"] = False  # Jupyter's own Host check, on its handlers
         settings["local_hostnames"] = list(LOCAL_HOSTNAMES)
         settings["log_function"] = log_one_line
+        self.contents_manager = settings["contents_manager"] = AppContentsManager(parent=self)
         self.kernel_manager.server_token = self.token
         return settings
 
     def init_handlers(self) -> list[Any]:
         handlers = []
+        replaced = {VoilaKernelWebsocketHandler: V1KernelWebsocketHandler, TornadoVoilaHandler: PageHandler}
         for pattern, handler, *rest in super().init_handlers():
-            if handler is VoilaKernelWebsocketHandler:
-                handler = V1KernelWebsocketHandler
+            handler = replaced.get(handler, handler)
             handlers.append((pattern, _guarded(handler), *rest))
         return handlers
 
@@ -285,6 +318,14 @@ class EcholabVoila(Voila):  # type: ignore[misc]
         finally:
             if self.private_dir:
                 shutil.rmtree(self.private_dir, ignore_errors=True)
+
+
+def kernel_transport(private_dir: str) -> str:
+    """How kernels talk to the server: ``"ipc"`` (Unix sockets beside their connection files in the
+    private folder, which no other local user can reach, unlike TCP ports of the loopback) when the
+    sockets' paths fit the system's limit, else ``"tcp"`` (Jupyter's default, guarded by the
+    connection files' keys)."""
+    return "ipc" if len(os.path.abspath(private_dir)) + len(IPC_SUFFIX) <= SOCKET_PATH_MAX else "tcp"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,10 +10,12 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -29,7 +31,14 @@ from echolab import EcholabError
 from echolab.ui.browse import BrowseServer, listening_socket, start, stop, wait_until_up
 
 pytest.importorskip("voila")
-from echolab.ui.browse_server import MAX_KERNELS, TOKEN_VARIABLE, kernel_environment, local_host  # noqa: E402
+from echolab.ui.browse_server import (  # noqa: E402
+    MAX_KERNELS,
+    SOCKET_PATH_MAX,
+    TOKEN_VARIABLE,
+    kernel_environment,
+    kernel_transport,
+    local_host,
+)
 
 #: A notebook whose page shows its kernel's environment (hex-encoded JSON: nothing escaped in HTML).
 PROBE = {
@@ -72,6 +81,13 @@ def test_kernel_environment_drops_the_token_from_urls_and_query_strings() -> Non
         "HOME": "/home/owner",
     }
     assert kernel_environment({"QUERY_STRING": "a=1"}, "") == {"QUERY_STRING": "a=1"}
+
+
+def test_kernels_use_unix_sockets_where_their_paths_fit() -> None:
+    """Kernels listened on TCP ports of the loopback, which every local user can reach."""
+    assert kernel_transport("/tmp/echolab-browse-abcd1234") == "ipc"
+    long_folder = "/" + "x" * (SOCKET_PATH_MAX - 40)
+    assert kernel_transport(long_folder) == "tcp"  # a socket path there would not fit: Jupyter's default
 
 
 @pytest.mark.parametrize(
@@ -239,8 +255,7 @@ def _alive(pid: int) -> bool:
 def test_killing_echolab_browse_takes_the_server_and_its_kernels_with_it(tmp_path: Path) -> None:
     """After SIGKILL of `echolab browse` the server kept serving with the same token, and its
     connection folder stayed."""
-    temporary = tmp_path / "tmp"
-    temporary.mkdir()
+    temporary = Path(tempfile.mkdtemp(prefix="t", dir="/tmp" if os.path.isdir("/tmp") else None))  # short: IPC
     folder = tmp_path / "empty"
     folder.mkdir()
     process = subprocess.Popen(
@@ -277,6 +292,8 @@ def test_killing_echolab_browse_takes_the_server_and_its_kernels_with_it(tmp_pat
         kernels = _children(server)
         started += kernels
         assert kernels and list(runtime[0].rglob("kernel-*.json"))
+        if kernel_transport(str(runtime[0])) == "ipc":  # its sockets too: Unix sockets in the private folder
+            assert list(runtime[0].rglob("kernel-*-ipc-*"))
 
         process.kill()
         process.wait()
@@ -288,6 +305,7 @@ def test_killing_echolab_browse_takes_the_server_and_its_kernels_with_it(tmp_pat
         with pytest.raises(OSError):
             urllib.request.urlopen(url, timeout=5)
     finally:
+        shutil.rmtree(temporary, ignore_errors=True)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait()
