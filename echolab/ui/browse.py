@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from ..errors import EcholabError
+from ..errors import EcholabError, require
 
 __all__ = ["APP", "READY", "BrowseServer", "listening_socket", "start", "stop", "wait_until_up"]
 
@@ -135,12 +135,10 @@ def start(
     Raises
     ------
     EcholabError
-        When ``folder`` is not a folder, the port is taken or Voila is not installed.
+        When ``folder`` is not a folder or the port is taken; a
+        :class:`~echolab.errors.MissingDependencyError` when Voila is not installed.
     """
-    try:
-        import voila  # noqa: F401
-    except ImportError:
-        raise EcholabError('echolab browse needs Voila: pip install "echolab[app]"', "echolab browse") from None
+    require("voila", extra="app", purpose="echolab browse")
     notebook = Path(notebook).resolve()
     env = dict(os.environ)
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(DATA), env.get("JUPYTER_PATH", "")) if p)
