@@ -58,7 +58,7 @@ def listening_socket(port: int) -> socket.socket:
         When the port is in use (by anyone: the app never moves to another port) or not ours to bind.
     """
     if not 0 <= port <= 65535:
-        raise EcholabError(f"port {port} is not a TCP port: give 1 to 65535, or 0 for a free one", f"{LOOPBACK}:{port}")
+        raise EcholabError("not a TCP port; give 1 to 65535, or 0 for a free one", f"port {port}")
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     # SO_REUSEADDR lets a port whose last connections linger in TIME_WAIT be bound again; on Linux it
     # never lets two sockets listen on one port (that would need SO_REUSEPORT, which is not set)
@@ -69,12 +69,12 @@ def listening_socket(port: int) -> socket.socket:
     except OSError as exc:
         listener.close()
         if exc.errno == errno.EADDRINUSE:
-            why = "is in use by another program: choose another --port, or leave it out for a free one"
+            why = f"in use on {LOOPBACK} by another program; choose another --port, or leave it out for a free one"
         elif exc.errno == errno.EACCES:
-            why = "needs privileges to bind: choose a port above 1023"
+            why = "needs privileges to bind; choose a port above 1023"
         else:
-            why = f"cannot be bound ({exc.strerror or exc})"
-        raise EcholabError(f"port {port} of {LOOPBACK} {why}", f"{LOOPBACK}:{port}") from None
+            why = f"cannot be bound on {LOOPBACK} ({exc.strerror or exc})"
+        raise EcholabError(why, f"port {port}") from None
     return listener
 
 

@@ -119,7 +119,7 @@ def test_a_port_in_use_is_refused_and_the_squatter_hears_nothing(tmp_path: Path)
     squatter.settimeout(0.5)
     port = squatter.getsockname()[1]
     try:
-        with pytest.raises(EcholabError, match=f"port {port} of 127.0.0.1 is in use"):
+        with pytest.raises(EcholabError, match=f"port {port}: in use on 127.0.0.1 by another program"):
             start(tmp_path, port)
         result = subprocess.run(
             [sys.executable, "-m", "echolab.cli", "browse", str(tmp_path), "--port", str(port), "--no-browser"],
@@ -128,7 +128,10 @@ def test_a_port_in_use_is_refused_and_the_squatter_hears_nothing(tmp_path: Path)
             timeout=PATIENCE,
         )
         assert result.returncode == 1, result
-        assert "is in use by another program" in result.stderr and "token" not in result.stdout + result.stderr
+        assert (
+            f"port {port}: in use on 127.0.0.1 by another program" in result.stderr
+            and "token" not in result.stdout + result.stderr
+        )
         with pytest.raises(TimeoutError):
             squatter.accept()  # nobody knocked: no probe, no browser, no token
     finally:
