@@ -19,6 +19,7 @@ import xarray as xr
 from xarray.backends import BackendArray
 from xarray.core import indexing
 
+from . import calibration  # noqa: F401 - registers the DataArray accessor ``echo`` on the arrays built here
 from .conventions import (
     CALIBRATION_CORRECTIONS,
     COMMENT,
@@ -204,6 +205,7 @@ def region_attrs(region: Region) -> dict[str, Any]:
                 attrs.update(axis.to_attrs(prefix=HEADER_PREFIX))
         attrs[CALIBRATION_CORRECTIONS] = ", ".join(rule.value for rule, _ in region.corrections)
     attrs[DOPPLER_POSITIVE_DIRECTION] = region.doppler_positive_direction
+    attrs.update(region.acquisition.to_attrs())
     return attrs
 
 

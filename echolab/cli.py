@@ -1,4 +1,5 @@
-"""The ``echolab`` command: ``info``, ``scan``, ``check``, ``convert``, ``deid``, ``clips`` and ``browse``.
+"""The ``echolab`` command: ``info``, ``scan``, ``check``, ``convert``, ``deid``, ``clips``, ``browse``
+and ``catalogue``::
 
     echolab info FILE                     header summary and region table
     echolab scan DIR [--csv OUT]          inventory of every DICOM file under DIR (headers only)
@@ -8,6 +9,7 @@
     echolab clips SRC... OUT --spacing CM --size PIXELS --fps N | --phases N
                                           2D regions as clips on a cm grid and true times (Zarr, MP4)
     echolab browse [DIR]                  the browser widget as a local web app (Voila)
+    echolab catalogue SRC... --out DIR    instances and report measurements as Parquet (or --csv)
 
 Identifiers (patient, operator, institution) are left out unless ``--keep-identifiers`` is given.
 
@@ -331,6 +333,23 @@ def _deid(args: argparse.Namespace) -> int:
     return 1 if counts[DeidStatus.FAILED] else 0
 
 
+def _catalogue(args: argparse.Namespace) -> int:
+    """``echolab catalogue``: :func:`echolab.studies.catalogue` written as two tables."""
+    from .studies import catalogue
+
+    _require(args.paths, f"{_SOURCES} to catalogue")
+    found = catalogue(*args.paths, workers=args.workers)
+    for path in found.write(args.out, csv=args.csv):
+        print(printable(path))
+    instances, reports = found.instances, found.instances[found.instances["kind"] == "report"]
+    unreadable = int((instances["error"] != "").sum())
+    print(
+        f"{len(instances)} instance(s) in {instances['study_instance_uid'].nunique()} study(ies), "
+        f"{len(reports)} report(s) with {len(found.measurements)} measurement(s), {unreadable} unreadable"
+    )
+    return 0
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -444,6 +463,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     browse.add_argument("--no-browser", action="store_true", help="print the URL without opening a web browser")
     browse.set_defaults(run=_browse)
+
+    catalogue = add_command("catalogue", "instances by study and kind, and every report's measurements (Parquet)")
+    catalogue.add_argument("paths", nargs="+", metavar="SRC")
+    catalogue.add_argument("--out", required=True, metavar="DIR", help="folder of instances.* and measurements.*")
+    catalogue.add_argument("--csv", action="store_true", help="write CSV instead of Parquet")
+    catalogue.add_argument("--workers", type=int, default=None, help="processes reading headers (default: CPUs)")
+    catalogue.set_defaults(run=_catalogue)
     return parser
 
 

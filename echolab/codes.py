@@ -26,6 +26,12 @@ __all__ = [
     "Rule",
     "Severity",
     "BeatSource",
+    "SRValueType",
+    "SRRelationship",
+    "CompletionFlag",
+    "VerificationFlag",
+    "GraphicType",
+    "InstanceKind",
 ]
 
 
@@ -335,6 +341,8 @@ class Rule(_Named):
     TIMING_DISAGREEMENT = "timing-disagreement"
     TIMING_MISSING = "timing-missing"
     HEART_RATE_DISAGREEMENT = "heart-rate-disagreement"
+    # a structured report against the images it was measured on
+    REPORT_DISAGREEMENT = "report-disagreement"
 
 
 class Severity(_Named):
@@ -350,3 +358,77 @@ class BeatSource(_Named):
 
     R_WAVE_TIME_VECTOR = "(0018,6060) R Wave Time Vector"
     ECG_TRACE = "ECG trace region"
+
+
+class SRValueType(_Named):
+    """(0040,A040) Value Type of a Structured Report content item (PS3.3 C.17.3)."""
+
+    CONTAINER = "CONTAINER"
+    NUM = "NUM"
+    CODE = "CODE"
+    TEXT = "TEXT"
+    PNAME = "PNAME"
+    DATE = "DATE"
+    TIME = "TIME"
+    DATETIME = "DATETIME"
+    UIDREF = "UIDREF"
+    SCOORD = "SCOORD"
+    SCOORD3D = "SCOORD3D"
+    TCOORD = "TCOORD"
+    IMAGE = "IMAGE"
+    COMPOSITE = "COMPOSITE"
+    WAVEFORM = "WAVEFORM"
+    TABLE = "TABLE"
+
+
+class SRRelationship(_Named):
+    """(0040,A010) Relationship Type of a content item with its parent (PS3.3 C.17.3.2.4)."""
+
+    CONTAINS = "CONTAINS"
+    HAS_PROPERTIES = "HAS PROPERTIES"
+    HAS_CONCEPT_MOD = "HAS CONCEPT MOD"
+    HAS_OBS_CONTEXT = "HAS OBS CONTEXT"
+    HAS_ACQ_CONTEXT = "HAS ACQ CONTEXT"
+    INFERRED_FROM = "INFERRED FROM"
+    SELECTED_FROM = "SELECTED FROM"
+
+
+class CompletionFlag(_Named):
+    """(0040,A491) Completion Flag of an SR document."""
+
+    PARTIAL = "PARTIAL"
+    COMPLETE = "COMPLETE"
+
+
+class VerificationFlag(_Named):
+    """(0040,A493) Verification Flag of an SR document."""
+
+    UNVERIFIED = "UNVERIFIED"
+    VERIFIED = "VERIFIED"
+
+
+class GraphicType(_Named):
+    """(0070,0023) Graphic Type of an SCOORD or SCOORD3D content item (PS3.3 C.18.6.1.2, C.18.9.1.2)."""
+
+    POINT = "POINT"
+    MULTIPOINT = "MULTIPOINT"
+    POLYLINE = "POLYLINE"
+    CIRCLE = "CIRCLE"
+    ELLIPSE = "ELLIPSE"
+    POLYGON = "POLYGON"
+    ELLIPSOID = "ELLIPSOID"
+
+
+class InstanceKind(_Named):
+    """What one instance of a study is, for the catalogue of a folder (:mod:`echolab.studies`):
+    from its SOP class and its regions, the most specific region deciding (a 2D + PW Doppler
+    screen is ``PW Doppler``; a 2D image of one frame is a ``2D still``, of several a ``2D cine``)."""
+
+    TWO_D_CINE = "2D cine"
+    TWO_D_STILL = "2D still"
+    PW_DOPPLER = "PW Doppler"
+    CW_DOPPLER = "CW Doppler"
+    M_MODE = "M-mode"
+    COLOUR_FLOW = "colour flow"
+    REPORT = "report"
+    OTHER = "other"

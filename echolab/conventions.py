@@ -53,8 +53,22 @@ __all__ = [
     "PHYSICAL_DELTA",
     "REFERENCE_PIXEL",
     "REFERENCE_PIXEL_PHYSICAL_VALUE",
+    "REGION_CALIBRATION_KEYS",
+    "TRANSDUCER_FREQUENCY",
+    "TRANSDUCER_TYPE",
+    "PULSE_REPETITION_FREQUENCY",
+    "DOPPLER_CORRECTION_ANGLE",
+    "STEERING_ANGLE",
+    "DOPPLER_SAMPLE_VOLUME",
+    "TM_LINE",
+    "ACQUISITION_KEYS",
     "HEADER_PREFIX",
     "TRACE_REGION_ROWS",
+    "TRACE_TIME_UNITS",
+    "ENVELOPE_THRESHOLD",
+    "ENVELOPE_MAX_GAP",
+    "PROFILE_TIME",
+    "SCAN_AREA_NAME",
     "axis_key",
     "COORDINATE_ATTRS",
     "PIXEL_UNITS",
@@ -80,11 +94,21 @@ __all__ = [
     "CLIP_MASK",
     "CLIP_CHANNELS",
     "CLIP_GEOMETRY",
+    "CLIP_GEOMETRY_KIND",
+    "CLIP_GEOMETRY_APEX",
+    "CLIP_GEOMETRY_ANGLE_RANGE",
+    "CLIP_GEOMETRY_RADIUS_RANGE",
+    "CLIP_GEOMETRY_PROBE_FACE",
+    "CLIP_GEOMETRY_UNITS",
+    "CLIP_GEOMETRY_CONFIDENCE",
+    "CLIP_GEOMETRY_METHOD",
+    "CLIP_GEOMETRY_NOTES",
     "CLIP_FIELD_OF_VIEW",
     "CLIP_SOURCE_DURATION",
     "CLIP_SOURCE_FRAMES",
     "CLIP_NAME",
     "CLIP_FILE_KEY",
+    "CLIP_SETTINGS",
     "BEAT_INDEX",
     "BEAT_START",
     "BEAT_STOP",
@@ -99,6 +123,16 @@ __all__ = [
     "PROCESSING_FUNCTION",
     "MANUFACTURER",
     "MANUFACTURER_MODEL_NAME",
+    "SOP_CLASS_UID",
+    "ROWS",
+    "COLUMNS",
+    "FRAME_RATE",
+    "CINE_RATE",
+    "HEART_RATE",
+    "REGION_COUNT",
+    "UNUSABLE_REGIONS",
+    "CONVERTED_BY",
+    "IDENTIFIER_PREFIX",
 ]
 
 # --- attr keys ---------------------------------------------------------------------------------
@@ -145,8 +179,19 @@ DOPPLER_POSITIVE_DOWN = "down"
 #: the header's own values are kept under the same keys prefixed with :data:`HEADER_PREFIX`.
 CALIBRATION_CORRECTIONS = "calibration_corrections"
 HEADER_PREFIX = "header_"
-#: Attr of a signal read from a drawn curve: the height (rows) of the trace region it came from.
+#: Attrs of a signal read from a drawn curve (:func:`echolab.analysis.traces.trace_signal`): the
+#: height (rows) of the trace region it came from, and the units of its ``x`` (time) axis.
 TRACE_REGION_ROWS = "trace_region_rows"
+TRACE_TIME_UNITS = "time_units"
+#: Attrs of a Doppler envelope (:func:`echolab.analysis.doppler.envelope`): the grey level that
+#: counted as signal, and the longest dark run (rows) allowed inside the spectrum.
+ENVELOPE_THRESHOLD = "threshold"
+ENVELOPE_MAX_GAP = "max_gap"
+#: Attr of an M-mode depth profile (:func:`echolab.analysis.mmode.depth_profile`): the strip time (s)
+#: of its column.
+PROFILE_TIME = "time"
+#: Name of a scan-area mask DataArray (:attr:`echolab.Sector.mask`).
+SCAN_AREA_NAME = "scan_area"
 
 #: Per-axis keys of the (0018,6011) calibration, ``{axis}`` being ``x`` or ``y``: (0018,6024/6026),
 #: (0018,602C/602E), (0018,6020/6022) and (0018,6028/602A).
@@ -154,6 +199,50 @@ PHYSICAL_UNITS_DIRECTION = "physical_units_{axis}_direction"
 PHYSICAL_DELTA = "physical_delta_{axis}"
 REFERENCE_PIXEL = "reference_pixel_{axis}0"
 REFERENCE_PIXEL_PHYSICAL_VALUE = "reference_pixel_physical_value_{axis}"
+
+#: What the scanner was set to when it acquired a region (PS3.3 C.8.5.5, Type 3 elements of the
+#: (0018,6011) item; absent keys are elements the item does not carry): (0018,6030) Transducer
+#: Frequency in kHz, (0018,6031) Transducer Type (a defined term, e.g. ``"SECTOR_PHASED"``),
+#: (0018,6032) Pulse Repetition Frequency in Hz, (0018,6034) Doppler Correction Angle and
+#: (0018,6036) Steering Angle in degrees, (0018,6039/603B) Doppler Sample Volume X/Y Position and
+#: (0018,603D..6043) TM-Line Position X0, Y0, X1, Y1 in pixels from the reference pixel.
+TRANSDUCER_FREQUENCY = "transducer_frequency_khz"
+TRANSDUCER_TYPE = "transducer_type"
+PULSE_REPETITION_FREQUENCY = "pulse_repetition_frequency_hz"
+DOPPLER_CORRECTION_ANGLE = "doppler_correction_angle_degrees"
+STEERING_ANGLE = "steering_angle_degrees"
+DOPPLER_SAMPLE_VOLUME = "doppler_sample_volume_pixels"
+TM_LINE = "tm_line_pixels"
+#: Every acquisition key above.
+ACQUISITION_KEYS: tuple[str, ...] = (
+    TRANSDUCER_FREQUENCY,
+    TRANSDUCER_TYPE,
+    PULSE_REPETITION_FREQUENCY,
+    DOPPLER_CORRECTION_ANGLE,
+    STEERING_ANGLE,
+    DOPPLER_SAMPLE_VOLUME,
+    TM_LINE,
+)
+
+
+def _region_calibration_keys() -> tuple[str, ...]:
+    axis_templates = (PHYSICAL_UNITS_DIRECTION, PHYSICAL_DELTA, REFERENCE_PIXEL, REFERENCE_PIXEL_PHYSICAL_VALUE)
+    return (
+        REGION_INDEX,
+        REGION_KIND,
+        DATA_TYPE,
+        DATA_TYPE_CODE,
+        REGION_LOCATION,
+        REGION_LOCATION_CLIPPED,
+        SOP_INSTANCE_UID,
+        DOPPLER_POSITIVE_DIRECTION,
+        *(template.format(axis=axis) for axis in ("x", "y") for template in axis_templates),
+        *ACQUISITION_KEYS,
+    )
+
+
+#: Every attr a region's calibration (:class:`echolab.calibration.RegionCalibration`) is read from.
+REGION_CALIBRATION_KEYS: tuple[str, ...] = _region_calibration_keys()
 
 
 def source_of(array: Any) -> str | None:
@@ -225,12 +314,23 @@ CLIP_CHANNELS = "channels"
 #: field of view in cm (x0, y0, x1, y1: left, top, right, bottom edges, region frame), and the
 #: source cine's duration (s) and frame count.
 CLIP_GEOMETRY = "geometry_"
+CLIP_GEOMETRY_KIND = CLIP_GEOMETRY + "kind"
+CLIP_GEOMETRY_APEX = CLIP_GEOMETRY + "apex"
+CLIP_GEOMETRY_ANGLE_RANGE = CLIP_GEOMETRY + "angle_range"
+CLIP_GEOMETRY_RADIUS_RANGE = CLIP_GEOMETRY + "radius_range"
+CLIP_GEOMETRY_PROBE_FACE = CLIP_GEOMETRY + "probe_face"
+CLIP_GEOMETRY_UNITS = CLIP_GEOMETRY + "units"
+CLIP_GEOMETRY_CONFIDENCE = CLIP_GEOMETRY + "confidence"
+CLIP_GEOMETRY_METHOD = CLIP_GEOMETRY + "method"
+CLIP_GEOMETRY_NOTES = CLIP_GEOMETRY + "notes"
 CLIP_FIELD_OF_VIEW = "field_of_view_cm"
 CLIP_SOURCE_DURATION = "source_duration_s"
 CLIP_SOURCE_FRAMES = "source_frames"
 #: Attrs of a clip: its pseudonymous name and the part of it shared by every clip of one file.
 CLIP_NAME = "clip_name"
 CLIP_FILE_KEY = "file_key"
+#: Attr of a Zarr output's root group that keeps the settings of :func:`echolab.clips.export`.
+CLIP_SETTINGS = "clips_settings"
 #: Attrs of a clip per heartbeat (and columns of :func:`echolab.analysis.beats.beats`): the beat's
 #: position in the file's beat table, its R waves (s), R-R interval (s), rate (1/min), where the R
 #: waves came from and which clock their times are on.
@@ -251,6 +351,21 @@ PROCESSING_FUNCTION = "processing_function"
 #: (0008,0070) Manufacturer and (0008,1090) Manufacturer's Model Name (not identifying).
 MANUFACTURER = "manufacturer"
 MANUFACTURER_MODEL_NAME = "manufacturer_model_name"
+#: Attrs of a file's summary (the root of :func:`echolab.archive.datasets.file_datatree`): (0008,0016)
+#: SOP Class UID, (0028,0010) Rows, (0028,0011) Columns, the frame rate (frames/s), (0018,0040) Cine
+#: Rate (frames/s), (0018,1088) Heart Rate (1/min), the items of (0018,6011) and the unusable ones,
+#: and the software that converted the file. With identifiers asked for, each identifying element
+#: is kept under its keyword prefixed with :data:`IDENTIFIER_PREFIX`.
+SOP_CLASS_UID = "sop_class_uid"
+ROWS = "rows"
+COLUMNS = "columns"
+FRAME_RATE = "frame_rate"
+CINE_RATE = "cine_rate"
+HEART_RATE = "heart_rate"
+REGION_COUNT = "region_count"
+UNUSABLE_REGIONS = "unusable_regions"
+CONVERTED_BY = "converted_by"
+IDENTIFIER_PREFIX = "dicom_"
 
 _LONG_NAMES: dict[PhysicalUnits, str] = {
     PhysicalUnits.PERCENT: "percent",
@@ -321,6 +436,10 @@ COORDINATE_ATTRS: dict[str, dict[str, str]] = {
     },
     "source_frame": {LONG_NAME: "frame position interpolated at (i + w: w of frame i + 1, 1 - w of frame i)"},
     "phase": {LONG_NAME: "phase of the heartbeat (0 at its R wave, 1 at the next)", UNITS: "1"},
+    # polar resampling (echolab.geometry.to_polar); the radii's units are the sector's (cm or pixel)
+    "depth": {LONG_NAME: "distance from the apex"},
+    "depth_below_probe_face": {LONG_NAME: "distance from the probe face"},
+    "angle": {LONG_NAME: "angle from straight down, left negative", UNITS: "degree"},
 }
 
 

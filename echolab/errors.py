@@ -37,6 +37,8 @@ __all__ = [
     "DeidentificationError",
     "ArchiveBusyError",
     "short_exception",
+    "ReportError",
+    "ReportWarning",
 ]
 
 
@@ -198,3 +200,14 @@ class CalibrationWarning(EcholabWarning):
 class RegionWarning(EcholabWarning):
     """(0018,6011) Sequence of Ultrasound Regions holds more items than echolab reads (see
     :mod:`echolab.limits`) or the same item more than once."""
+
+
+class ReportError(EcholabError):
+    """A DICOM Structured Report cannot be read (not an SR document, a content tree beyond the
+    limits of :mod:`echolab.reading.content_tree`, a unit conversion that means nothing)."""
+
+
+class ReportWarning(EcholabWarning):
+    """A content item of a Structured Report is odd but the rest of the report is readable (a
+    missing concept name, a number that does not parse, a unit that is not UCUM); echolab says
+    what it does with the item."""

@@ -14,10 +14,17 @@ raise it, before any decoder or allocation sees them:
 ``max_regions``
     Items of (0018,6011) Sequence of Ultrasound Regions that are read, default 64 (real files
     have 1 to 4); the items after them are ignored with a warning.
+``max_sr_depth``
+    Levels of nesting of a Structured Report's content tree, default 64 (the root is level 1; a
+    TID 5200 echo report is about six levels deep).
+``max_sr_items``
+    Content items of one Structured Report, default 100,000 (a comprehensive echo report holds a
+    few thousand).
 
 Each is read from the environment (``ECHOLAB_MAX_FRAME_BYTES``, ``ECHOLAB_MAX_DECODED_BYTES``,
-``ECHOLAB_MAX_REGIONS``), so worker processes (Dask, ``echolab scan``) started afterwards follow
-the same limits; :func:`set_limits` sets them there.
+``ECHOLAB_MAX_REGIONS``, ``ECHOLAB_MAX_SR_DEPTH``, ``ECHOLAB_MAX_SR_ITEMS``), so worker processes
+(Dask, ``echolab scan``) started afterwards follow the same limits; :func:`set_limits` sets them
+there.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ class Limits:
     max_frame_bytes: int = 256 << 20
     max_decoded_bytes: int = 4 << 30
     max_regions: int = 64
+    max_sr_depth: int = 64
+    max_sr_items: int = 100_000
 
 
 #: The limits when nothing is set.
@@ -45,6 +54,8 @@ _ENVIRONMENT = {
     "max_frame_bytes": "ECHOLAB_MAX_FRAME_BYTES",
     "max_decoded_bytes": "ECHOLAB_MAX_DECODED_BYTES",
     "max_regions": "ECHOLAB_MAX_REGIONS",
+    "max_sr_depth": "ECHOLAB_MAX_SR_DEPTH",
+    "max_sr_items": "ECHOLAB_MAX_SR_ITEMS",
 }
 
 
@@ -65,7 +76,12 @@ def _limits(texts: tuple[str, ...]) -> Limits:
 
 
 def set_limits(
-    *, max_frame_bytes: int | None = None, max_decoded_bytes: int | None = None, max_regions: int | None = None
+    *,
+    max_frame_bytes: int | None = None,
+    max_decoded_bytes: int | None = None,
+    max_regions: int | None = None,
+    max_sr_depth: int | None = None,
+    max_sr_items: int | None = None,
 ) -> Limits:
     """Change the limits for this process and the worker processes it starts afterwards; return
     the limits in force before (to restore them with ``set_limits(**dataclasses.asdict(old))``).
@@ -81,6 +97,8 @@ def set_limits(
         ("max_frame_bytes", max_frame_bytes),
         ("max_decoded_bytes", max_decoded_bytes),
         ("max_regions", max_regions),
+        ("max_sr_depth", max_sr_depth),
+        ("max_sr_items", max_sr_items),
     ):
         if value is None:
             continue

@@ -1,4 +1,4 @@
-"""Spectral Doppler strips: the peak-velocity envelope and velocities over a time window.
+"""Spectral Doppler strips: the peak-velocity envelope, velocities over a time window, the Nyquist limit.
 
 A spectral Doppler region is a time × velocity picture: each column is one spectrum, the
 brightness of a pixel the power at that velocity, and (0018,6022) Reference Pixel Y0 the
@@ -12,6 +12,8 @@ Examples
 >>> env = doppler.envelope(strip)                     # dims ("direction", "x"), cm/s
 >>> doppler.peak_velocity(env, "positive", start=-2.0, stop=-1.2)
 <Measurement peak positive Doppler velocity: 79.2 cm/s>
+>>> doppler.nyquist_velocity(strip)                   # from the item's PRF, frequency and angle
+<Measurement Nyquist velocity: 23.48 cm/s>
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ import numpy as np
 import xarray as xr
 from scipy.ndimage import label, median_filter
 
-from ..calibration import region_calibration
-from ..codes import PhysicalUnits, RegionKind
+from ..calibration import RegionLike, region_calibration
+from ..codes import DataType, PhysicalUnits, RegionKind
 from ..conventions import (
     DOPPLER_POSITIVE_DIRECTION,
+    ENVELOPE_MAX_GAP,
+    ENVELOPE_THRESHOLD,
     LONG_NAME,
     REGION_INDEX,
     SOP_INSTANCE_UID,
@@ -34,10 +38,17 @@ from ..conventions import (
     with_source,
 )
 from ..errors import MeasurementError
+from ..reading.acquisition import Acquisition
+from ..reading.elements import element_name
 from .display import frame_of, grey_and_chroma, otsu_threshold
 from .measure import Measurement
 
-__all__ = ["envelope", "peak_velocity", "mean_velocity", "velocity_time_integral"]
+__all__ = ["SPEED_OF_SOUND", "envelope", "peak_velocity", "mean_velocity", "velocity_time_integral", "nyquist_velocity"]
+
+#: Speed of sound in soft tissue that scanners assume (and calibrate depths and velocities with), m/s.
+SPEED_OF_SOUND = 1540.0
+_VELOCITY = PhysicalUnits.CM_PER_SECOND.unit
+_FREQUENCY = PhysicalUnits.HERTZ.unit
 
 Direction = Literal["positive", "negative"]
 DIRECTIONS: tuple[Direction, Direction] = ("positive", "negative")
@@ -126,8 +137,8 @@ def envelope(
         LONG_NAME: f"peak {y_axis.long_name} envelope",
         REGION_INDEX: cal.index,
         SOP_INSTANCE_UID: cal.sop_instance_uid,
-        "threshold": level,
-        "max_gap": gap,
+        ENVELOPE_THRESHOLD: level,
+        ENVELOPE_MAX_GAP: gap,
         DOPPLER_POSITIVE_DIRECTION: cal.doppler_positive_direction,
     }
     coords = {"direction": list(DIRECTIONS), "x": picture["x"]}
@@ -227,7 +238,7 @@ def velocity_time_integral(
 ) -> Measurement:
     """The velocity-time integral (cm, unsigned) of one side between ``start`` and ``stop`` (s):
     the stroke distance when the window is one ejection."""
-    if envelope.attrs.get(UNITS) != "cm/s":
+    if envelope.attrs.get(UNITS) != _VELOCITY:
         raise MeasurementError(
             f"a velocity-time integral needs velocities in cm/s, not {envelope.attrs.get(UNITS)!r}",
             source_of(envelope),
@@ -239,4 +250,106 @@ def velocity_time_integral(
 
 
 def _quantity(envelope: xr.DataArray) -> str:
-    return "Doppler frequency shift" if envelope.attrs.get(UNITS) == "Hz" else "Doppler velocity"
+    return "Doppler frequency shift" if envelope.attrs.get(UNITS) == _FREQUENCY else "Doppler velocity"
+
+
+def nyquist_velocity(
+    region: RegionLike | None = None,
+    *,
+    pulse_repetition_frequency_hz: float | None = None,
+    transducer_frequency_khz: float | None = None,
+    angle_degrees: float | None = None,
+    speed_of_sound: float = SPEED_OF_SOUND,
+) -> Measurement:
+    """The highest velocity pulsed Doppler measures without aliasing, in cm/s.
+
+    A reflector moving at ``v`` at angle ``θ`` to the beam shifts the echo of a transmitted
+    frequency ``f0`` by ``f_D = 2 · f0 · v · cos θ / c``. Pulsed Doppler samples that shift once per
+    pulse, at the pulse repetition frequency: a shift beyond PRF / 2 (the Nyquist frequency) wraps
+    around to the other side of the baseline (aliasing). The velocity at that limit is
+
+        v = c · PRF / (4 · f0 · cos θ)
+
+    with ``c`` the speed of sound the scanner assumes (1540 m/s). Continuous-wave Doppler does not
+    sample in pulses and has no such limit.
+
+    Parameters
+    ----------
+    region
+        A Doppler region (DataArray or :class:`~echolab.Region`) whose (0018,6011) item gives
+        (0018,6032) Pulse Repetition Frequency, (0018,6030) Transducer Frequency and (0018,6034)
+        Doppler Correction Angle; None to give all of them below.
+    pulse_repetition_frequency_hz
+        PRF in Hz; overrides the region's.
+    transducer_frequency_khz
+        The transmitted centre frequency ``f0`` in kHz (as (0018,6030) gives it: 2000 for 2 MHz);
+        overrides the region's.
+    angle_degrees
+        The angle ``θ`` between beam and flow, degrees; overrides the region's (0018,6034). When
+        neither gives one, 0 (no angle correction: the velocity along the beam).
+    speed_of_sound
+        ``c`` in m/s.
+
+    Returns
+    -------
+    Measurement
+        The Nyquist velocity (positive) in cm/s; ``where`` holds the values used.
+
+    Raises
+    ------
+    MeasurementError
+        When the PRF or the transducer frequency is neither given nor in the region's item, a value
+        is not positive, the angle is 90° or more, or the region is CW Doppler.
+    """
+    acquisition = Acquisition()
+    name, source = "the region", None
+    if region is not None:
+        calibration = region_calibration(region)
+        name, source, acquisition = calibration.name, calibration.source, calibration.acquisition
+        if calibration.data_type_value is DataType.CW_SPECTRAL_DOPPLER:
+            raise MeasurementError(
+                f"{name} is CW spectral Doppler ((0018,6014) Region Data Type = 4): continuous-wave Doppler does "
+                "not sample in pulses and has no Nyquist limit",
+                source,
+            )
+    prf = _setting(pulse_repetition_frequency_hz, acquisition.pulse_repetition_frequency_hz)
+    f0 = _setting(transducer_frequency_khz, acquisition.transducer_frequency_khz)
+    angle = _setting(angle_degrees, acquisition.doppler_correction_angle_degrees)
+    for value, keyword, argument in (
+        (prf, "PulseRepetitionFrequency", "pulse_repetition_frequency_hz"),
+        (f0, "TransducerFrequency", "transducer_frequency_khz"),
+    ):
+        if value is None:
+            raise MeasurementError(
+                f"{name} gives no {element_name(keyword)}; pass {argument}=... to compute the Nyquist velocity",
+                source,
+            )
+        if not (np.isfinite(value) and value > 0):
+            raise MeasurementError(f"{element_name(keyword)} = {value:g} is not a positive frequency", source)
+    assert prf is not None and f0 is not None
+    theta = 0.0 if angle is None else float(angle)
+    cosine = float(np.cos(np.radians(theta)))
+    if not (np.isfinite(theta) and abs(theta) < 90.0) or cosine <= 0.0:
+        raise MeasurementError(
+            f"a Doppler angle of {theta:g}° leaves no velocity along the flow to measure (valid: -90 < angle < 90)",
+            source,
+        )
+    if not (np.isfinite(speed_of_sound) and speed_of_sound > 0):
+        raise MeasurementError(f"the speed of sound must be a positive number of m/s, not {speed_of_sound!r}", source)
+    metres_per_second = speed_of_sound * prf / (4.0 * f0 * 1000.0 * cosine)
+    return Measurement(
+        100.0 * metres_per_second,
+        _VELOCITY,
+        "Nyquist velocity",
+        where={
+            "pulse_repetition_frequency_hz": float(prf),
+            "transducer_frequency_khz": float(f0),
+            "angle_degrees": theta,
+            "speed_of_sound_m_per_s": float(speed_of_sound),
+        },
+    )
+
+
+def _setting(given: float | None, from_region: float | None) -> float | None:
+    """A Doppler setting: the caller's when given, else the region item's (None when neither)."""
+    return float(given) if given is not None else (None if from_region is None else float(from_region))

@@ -20,7 +20,7 @@ import xarray as xr
 
 from ..calibration import RegionCalibration, region_calibration
 from ..codes import PhysicalUnits
-from ..conventions import LONG_NAME, REGION_INDEX, UNITS, with_source
+from ..conventions import LONG_NAME, PROFILE_TIME, REGION_INDEX, UNITS, with_source
 from ..errors import MeasurementError
 from .display import frame_of, grey_and_chroma, otsu_threshold
 from .measure import Measurement
@@ -90,7 +90,7 @@ def depth_profile(region: xr.DataArray, time: float, *, frame: int | None = None
         attrs={
             LONG_NAME: "M-mode grey level",
             UNITS: "1",
-            "time": float(column["x"].values),
+            PROFILE_TIME: float(column["x"].values),
             REGION_INDEX: cal.index,
         },
     )

@@ -25,6 +25,7 @@ from ..conventions import (
     REGION_INDEX,
     SOP_INSTANCE_UID,
     TRACE_REGION_ROWS,
+    TRACE_TIME_UNITS,
     UNITS,
     source_of,
     with_source,
@@ -88,7 +89,7 @@ def trace_signal(
     if trace_region and y_axis.calibrated:
         values, units, what = y_axis.values(curve_rows), y_axis.unit, y_axis.long_name
     else:
-        values, units, what = y_axis.reference_index - curve_rows, "pixel", "height above the reference row"
+        values, units, what = y_axis.reference_index - curve_rows, PIXEL_UNITS, "height above the reference row"
     data_type = (cal.data_type or "trace") if trace_region else "drawn curve"
     coords = {"x": picture["x"]}
     if "column" in picture.coords:
@@ -98,7 +99,7 @@ def trace_signal(
         LONG_NAME: f"{data_type} {what}",
         REGION_INDEX: cal.index,
         SOP_INSTANCE_UID: cal.sop_instance_uid,
-        "time_units": x_axis.unit,
+        TRACE_TIME_UNITS: x_axis.unit,
         TRACE_REGION_ROWS: int(mask.shape[0]) if trace_region else None,
     }
     trace = xr.DataArray(

@@ -17,11 +17,27 @@ from pydicom.dataset import Dataset
 
 from .. import __version__
 from ..conventions import (
+    CINE_RATE,
+    COLUMNS,
+    CONVERTED_BY,
+    FRAME_RATE,
     HEADER_NUMBER_OF_FRAMES_ATTR,
+    HEART_RATE,
+    IDENTIFIER_PREFIX,
     IDENTIFYING_KEYWORDS,
+    MANUFACTURER,
+    MANUFACTURER_MODEL_NAME,
     NUMBER_OF_FRAMES_ATTR,
+    PHOTOMETRIC_INTERPRETATION,
     PROBLEMS_ATTR,
+    REGION_COUNT,
+    ROWS,
+    SOP_CLASS_UID,
+    SOP_INSTANCE_UID,
     SOURCE_FILE,
+    TIMING_SOURCE,
+    TRANSFER_SYNTAX_UID,
+    UNUSABLE_REGIONS,
     netcdf_safe_attrs,
 )
 from ..echofile import EchoFile
@@ -57,28 +73,28 @@ def root_attrs(f: EchoFile, *, keep_identifiers: bool = False) -> dict[str, Any]
     """
     unusable = [f"{r.index}: " + "; ".join(r.problems) for r in f.header_regions if not r.usable]
     attrs: dict[str, Any] = {
-        "sop_instance_uid": f.sop_instance_uid,
-        "sop_class_uid": get_str(f.dataset, "SOPClassUID", f.source),
-        "manufacturer": f.manufacturer,
-        "manufacturer_model_name": f.model,
-        "rows": f.rows,
-        "columns": f.columns,
+        SOP_INSTANCE_UID: f.sop_instance_uid,
+        SOP_CLASS_UID: get_str(f.dataset, "SOPClassUID", f.source),
+        MANUFACTURER: f.manufacturer,
+        MANUFACTURER_MODEL_NAME: f.model,
+        ROWS: f.rows,
+        COLUMNS: f.columns,
         NUMBER_OF_FRAMES_ATTR: f.pixels.number_of_frames,
         HEADER_NUMBER_OF_FRAMES_ATTR: f.number_of_frames,
         PROBLEMS_ATTR: " | ".join(str(problem) for problem in f.problems) or None,
-        "frame_rate": f.frame_rate,
-        "timing_source": f.timing_source.value,
-        "cine_rate": f.cine_rate,
-        "heart_rate": f.heart_rate,
-        "transfer_syntax_uid": f.transfer_syntax_uid,
-        "photometric_interpretation": f.photometric_interpretation,
-        "region_count": len(f.header_regions),
-        "unusable_regions": " | ".join(unusable) if unusable else None,
-        "converted_by": f"echolab {__version__}",
+        FRAME_RATE: f.frame_rate,
+        TIMING_SOURCE: f.timing_source.value,
+        CINE_RATE: f.cine_rate,
+        HEART_RATE: f.heart_rate,
+        TRANSFER_SYNTAX_UID: f.transfer_syntax_uid,
+        PHOTOMETRIC_INTERPRETATION: f.photometric_interpretation,
+        REGION_COUNT: len(f.header_regions),
+        UNUSABLE_REGIONS: " | ".join(unusable) if unusable else None,
+        CONVERTED_BY: f"echolab {__version__}",
     }
     if keep_identifiers:
         attrs[SOURCE_FILE] = os.path.basename(f.source) if f.source else None
-        attrs.update({f"dicom_{k}": v for k, v in identifying_attrs(f.dataset).items()})
+        attrs.update({IDENTIFIER_PREFIX + k: v for k, v in identifying_attrs(f.dataset).items()})
     return netcdf_safe_attrs(attrs)
 
 

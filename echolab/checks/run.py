@@ -13,14 +13,24 @@ from ..errors import EcholabError
 from .findings import Finding
 from .header_rules import header_findings
 from .pixel_rules import pixel_findings
+from .report_rules import report_findings
 
 __all__ = ["check_file", "check"]
 
 
-def check_file(path: str | os.PathLike[str], *, pixels: bool = True) -> list[Finding]:
+def check_file(
+    path: str | os.PathLike[str],
+    *,
+    pixels: bool = True,
+    images: Sequence[str | os.PathLike[str]] | None = None,
+) -> list[Finding]:
     """Every finding for one file; a file that cannot be opened gives one ``unreadable-file``
-    error. ``pixels=False`` runs the header rules only. Never raises for a bad file."""
+    error. ``pixels=False`` runs the header rules only. A Structured Report gets the report rules
+    (:mod:`.report_rules`), its images looked for under ``images`` (default: its folder). Never
+    raises for a bad file."""
     name = os.fspath(path)
+    if _is_report(name):
+        return report_findings(name, images, pixels=pixels)
     opened = open_collecting(path, calibration="screen" if pixels else "header")
     if opened.echofile is None:
         assert opened.error is not None
@@ -35,8 +45,22 @@ def check_file(path: str | os.PathLike[str], *, pixels: bool = True) -> list[Fin
     return found
 
 
-def _check_one(job: tuple[str, bool]) -> list[Finding]:
-    return check_file(job[0], pixels=job[1])
+def _is_report(path: str) -> bool:
+    """True for an SR document, from (0008,0016) SOP Class UID (headers only, never raises)."""
+    from ..reading.content_tree import is_sr_sop_class
+    from ..reading.elements import get_str
+    from ..reading.header import read_header
+    from ..reading.raw_header import read_raw_header
+
+    try:
+        header = read_raw_header(path) or read_header(path)
+        return is_sr_sop_class(get_str(header.dataset, "SOPClassUID", header.source))
+    except (EcholabError, OSError):
+        return False
+
+
+def _check_one(job: tuple[str, bool, tuple[str, ...]]) -> list[Finding]:
+    return check_file(job[0], pixels=job[1], images=job[2])
 
 
 def check(
@@ -50,7 +74,8 @@ def check(
 
     files = find_files(paths)
     count = workers or os.cpu_count() or 1
-    jobs = [(path, pixels) for path in files]
+    places = tuple(os.fspath(p) for p in paths)  # a report's images are among the files checked
+    jobs = [(path, pixels, places) for path in files]
     if count <= 1 or len(jobs) < 4:
         for job in jobs:
             yield from _check_one(job)

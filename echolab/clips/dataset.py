@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ..conventions import CLIP_FILE_KEY, CLIP_SPACING
 from ..errors import EcholabError, require
 from .export import SETTINGS_FILE
+from .labels import study_targets
 
 __all__ = ["ClipDataset"]
 
@@ -33,13 +35,22 @@ class ClipDataset:
         Optional labels: a mapping from a clip name (``<file key>_r<region>[_b<beat>]``) or a file
         key (the part before ``_r``: every clip of that file) to a label (a number, a string or an
         array), or a callable ``label(name, attrs)``. With a mapping, clips without a label are
-        left out.
+        left out. With ``targets``: the measurements table of :func:`echolab.studies.catalogue`.
+    targets
+        Short names of measurements (``["EF", "LVIDd"]``): each clip's label is the array of its
+        study's selected values of them (see :func:`echolab.clips.labels.study_targets`);
+        ``labels`` is then the catalogue's measurements and ``instances`` its instances.
+    instances, salt, units
+        With ``targets``: the catalogue's instances (which study each cine belongs to), the key
+        the clips were named with, and a unit per target.
     frames
         Give every item exactly this many frames (the first ones) so that items batch together;
         clips with fewer frames are left out. None keeps every clip whole.
 
-    Items
+    Notes
     -----
+    Each item is a dict:
+
     ``clip``
         uint8 array (channel, time, y, x): PyTorch's video layout (C, T, H, W).
     ``time``
@@ -51,16 +62,31 @@ class ClipDataset:
     ``name``
         The clip's name.
     ``label``
-        With ``labels`` only.
+        With ``labels`` only; with ``targets``, a float64 array of their values (NaN for a
+        measurement the study's reports do not have).
     """
 
     def __init__(
         self,
         store: str | os.PathLike[str],
-        labels: Mapping[str, Any] | Callable[[str, dict[str, Any]], Any] | None = None,
+        labels: Mapping[str, Any] | Callable[[str, dict[str, Any]], Any] | pd.DataFrame | None = None,
         *,
         frames: int | None = None,
+        targets: Sequence[str] | None = None,
+        instances: pd.DataFrame | None = None,
+        salt: str | None = None,
+        units: Mapping[str, str] | None = None,
     ) -> None:
+        if targets is not None:
+            if not isinstance(labels, pd.DataFrame) or instances is None:
+                raise EcholabError(
+                    "targets need labels=catalogue.measurements and instances=catalogue.instances "
+                    "(echolab.studies.catalogue of the exams the clips were made from)"
+                )
+            labels = study_targets(labels, instances, targets, salt=salt, units=units)
+        elif isinstance(labels, pd.DataFrame):
+            raise EcholabError("a measurements table as labels needs targets=[...] (short names such as 'EF')")
+        self.targets = list(targets) if targets is not None else None
         self.store = os.path.abspath(os.fspath(store))
         self.labels = labels
         self.frames = frames

@@ -47,7 +47,7 @@ from .. import __version__
 from ..analysis.beats import beats as heartbeats
 from ..archive.inventory import find_files
 from ..codes import RegionKind
-from ..conventions import CLIP_FILE_KEY, CLIP_NAME, HISTORY, PROCESSING_FUNCTION
+from ..conventions import BEAT_INDEX, CLIP_FILE_KEY, CLIP_NAME, CLIP_SETTINGS, HISTORY, LONG_NAME, PROCESSING_FUNCTION
 from ..echofile import EchoFile
 from ..echofile import open as open_file
 from ..errors import EcholabError, require
@@ -80,7 +80,7 @@ FULL_RANGE = 2
 #: The file in an MP4 output folder that keeps the settings.
 SETTINGS_FILE = "clips.json"
 #: Attr of a Zarr output's root group that keeps the settings.
-SETTINGS_ATTR = "clips_settings"
+SETTINGS_ATTR = CLIP_SETTINGS
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ def _json_value(value: Any) -> Any:
 
 def _write_zarr(array: xr.DataArray, target: str) -> None:
     dataset = array.to_dataset(promote_attrs=True)
-    dataset["clip"].attrs = {key: dataset.attrs[key] for key in ("long_name",) if key in dataset.attrs}
+    dataset["clip"].attrs = {key: dataset.attrs[key] for key in (LONG_NAME,) if key in dataset.attrs}
     chunks = (min(TIME_CHUNK, array.sizes["time"]),) + tuple(array.shape[1:])  # whole frames, TIME_CHUNK at a time
     dataset.to_zarr(target, mode="w", consolidated=False, encoding={"clip": {"chunks": chunks}})
 
@@ -351,7 +351,7 @@ def _file_clips(
                     if len(todo)
                     else []
                 )
-                made = [(names[int(array.attrs["beat_index"])], array) for array in arrays]
+                made = [(names[int(array.attrs[BEAT_INDEX])], array) for array in arrays]
             for name, array in made:
                 array.attrs.update({**common, CLIP_NAME: name, PROCESSING_FUNCTION: "echolab.clips.export"})
                 array.attrs[HISTORY] = _history(

@@ -6,7 +6,7 @@ The grid is ``size`` × ``size`` pixels of ``spacing`` cm, isotropic whatever th
 (0018,602C) / (0018,602E) Physical Delta X / Y. Its top edge lies on the probe face and its
 centre column on the scan area's centre line, both from :meth:`echolab.EchoFile.sector` (the
 geometry found in the pixels). It is axis-aligned with the image: sample ``(k, j)`` is taken at
-the continuous image position
+the continuous image position ::
 
     row    = probe face row + (k + 1/2) × spacing / |Delta Y|
     column = centre column  + (j − (size − 1)/2) × spacing / |Delta X|
@@ -50,6 +50,8 @@ import xarray as xr
 
 from .. import __version__
 from ..analysis.beats import beats
+from ..calibration import RegionCalibration, region_calibration
+from ..codes import PhysicalUnits
 from ..conventions import (
     BEAT_HEART_RATE,
     BEAT_INDEX,
@@ -61,7 +63,15 @@ from ..conventions import (
     CLIP_CHANNELS,
     CLIP_FIELD_OF_VIEW,
     CLIP_FPS,
-    CLIP_GEOMETRY,
+    CLIP_GEOMETRY_ANGLE_RANGE,
+    CLIP_GEOMETRY_APEX,
+    CLIP_GEOMETRY_CONFIDENCE,
+    CLIP_GEOMETRY_KIND,
+    CLIP_GEOMETRY_METHOD,
+    CLIP_GEOMETRY_NOTES,
+    CLIP_GEOMETRY_PROBE_FACE,
+    CLIP_GEOMETRY_RADIUS_RANGE,
+    CLIP_GEOMETRY_UNITS,
     CLIP_MASK,
     CLIP_PHASES,
     CLIP_SIZE,
@@ -79,13 +89,13 @@ from ..conventions import (
     PROCESSING_TIME,
     SOP_INSTANCE_UID,
     SOURCE_FILE,
-    UNITS,
     netcdf_safe_attrs,
     time_attrs,
 )
 from ..echofile import EchoFile
 from ..echofile import open as open_file
-from ..errors import EcholabError, GeometryError
+from ..errors import EcholabError, GeometryError, MeasurementError
+from ..reading.regions import Axis
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,12 +164,12 @@ class FieldOfView:
 
     @property
     def row_step(self) -> float:
-        """Image rows per grid pixel (spacing / |Delta Y|)."""
+        """Image rows per grid pixel (spacing / abs(Delta Y))."""
         return float(self.rows[1] - self.rows[0]) if self.rows.size > 1 else 1.0
 
     @property
     def column_step(self) -> float:
-        """Image columns per grid pixel (spacing / |Delta X|)."""
+        """Image columns per grid pixel (spacing / abs(Delta X))."""
         return float(self.columns[1] - self.columns[0]) if self.columns.size > 1 else 1.0
 
     @property
@@ -175,19 +185,15 @@ class FieldOfView:
         )
 
 
-def _linear_axis(region: xr.DataArray, dim: str, pixel: str, source: str | None) -> tuple[float, float, float]:
-    """(first pixel, first value, value per pixel) of a region axis in cm."""
-    units = region[dim].attrs.get(UNITS)
-    name = region.attrs.get("region_index", "?")
-    if units != "cm" or region.sizes[dim] < 2:
+def _cm_axis(axis: Axis, calibration: RegionCalibration) -> float:
+    """``axis``' step in cm per image pixel (signed), refusing an axis not calibrated in cm."""
+    if axis.units is not PhysicalUnits.CM or axis.delta is None:
         raise ClipError(
-            f"region {name}: its {dim} axis is in {units!r}, not cm: a clip's grid needs a 2D region calibrated "
-            f"in cm ((0018,6024) / (0018,6026) Physical Units = 3)",
-            source,
+            f"{calibration.name}: its {axis.name} axis is in {axis.unit!r}, not cm: a clip's grid needs a 2D region "
+            "calibrated in cm ((0018,6024) / (0018,6026) Physical Units = 3)",
+            calibration.source,
         )
-    values = np.asarray(region[dim].values, dtype=np.float64)
-    pixels = np.asarray(region[pixel].values, dtype=np.float64)
-    return float(pixels[0]), float(values[0]), float((values[-1] - values[0]) / (pixels[-1] - pixels[0]))
+    return axis.delta
 
 
 def field_of_view(region: xr.DataArray, sector: Sector | None, *, spacing: float, size: int) -> FieldOfView:
@@ -206,9 +212,12 @@ def field_of_view(region: xr.DataArray, sector: Sector | None, *, spacing: float
         raise ValueError(f"spacing must be a positive number of cm per pixel, not {spacing!r}")
     if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 2:
         raise ValueError(f"size must be an int of at least 2 pixels, not {size!r}")
-    source = region.attrs.get(SOURCE_FILE)
-    row0, y0, dy = _linear_axis(region, "y", "row", source)
-    column0, x0, dx = _linear_axis(region, "x", "column", source)
+    try:
+        calibration = region_calibration(region)
+    except MeasurementError as exc:
+        raise ClipError(exc.reason, exc.source) from None
+    dy = _cm_axis(calibration.y, calibration)
+    dx = _cm_axis(calibration.x, calibration)
     if sector is not None:
         top, centre, anchor = sector.probe_face_row, sector.centre_column, "scan area"
     else:
@@ -222,8 +231,8 @@ def field_of_view(region: xr.DataArray, sector: Sector | None, *, spacing: float
         spacing=float(spacing),
         rows=rows_at,
         columns=columns_at,
-        y=y0 + (rows_at - row0) * dy,
-        x=x0 + (columns_at - column0) * dx,
+        y=np.asarray(calibration.y.values(rows_at), dtype=np.float64),
+        x=np.asarray(calibration.x.values(columns_at), dtype=np.float64),
         anchor=anchor,
     )
 
@@ -436,17 +445,17 @@ def _geometry(
                 raise GeometryError(
                     f"{exc.reason}; a clip with mask='none' is placed on the region box instead", f.source
                 ) from None
-            return None, {CLIP_GEOMETRY + "kind": "none", CLIP_GEOMETRY + "notes": exc.reason}, exc.reason
+            return None, {CLIP_GEOMETRY_KIND: "none", CLIP_GEOMETRY_NOTES: exc.reason}, exc.reason
     attrs = {
-        CLIP_GEOMETRY + "kind": sector.kind,
-        CLIP_GEOMETRY + "apex": list(sector.apex) if sector.apex is not None else None,
-        CLIP_GEOMETRY + "angle_range": list(sector.angle_range),
-        CLIP_GEOMETRY + "radius_range": list(sector.radius_range),
-        CLIP_GEOMETRY + "probe_face": list(sector.probe_face),
-        CLIP_GEOMETRY + "units": sector.units,
-        CLIP_GEOMETRY + "confidence": sector.confidence,
-        CLIP_GEOMETRY + "method": sector.method,
-        CLIP_GEOMETRY + "notes": "; ".join(sector.notes) or None,
+        CLIP_GEOMETRY_KIND: sector.kind,
+        CLIP_GEOMETRY_APEX: list(sector.apex) if sector.apex is not None else None,
+        CLIP_GEOMETRY_ANGLE_RANGE: list(sector.angle_range),
+        CLIP_GEOMETRY_RADIUS_RANGE: list(sector.radius_range),
+        CLIP_GEOMETRY_PROBE_FACE: list(sector.probe_face),
+        CLIP_GEOMETRY_UNITS: sector.units,
+        CLIP_GEOMETRY_CONFIDENCE: sector.confidence,
+        CLIP_GEOMETRY_METHOD: sector.method,
+        CLIP_GEOMETRY_NOTES: "; ".join(sector.notes) or None,
     }
     return sector, attrs, None
 

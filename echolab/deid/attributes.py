@@ -599,11 +599,14 @@ def method_codes(dates: DateOption, pixels_cleaned: bool = True) -> list[MethodC
     return codes
 
 
-def mark_deidentified(dataset: Dataset, dates: DateOption, tool: str) -> list[MethodCode]:
+def mark_deidentified(
+    dataset: Dataset, dates: DateOption, tool: str, codes: list[MethodCode] | None = None
+) -> list[MethodCode]:
     """Add (0012,0062) Patient Identity Removed = YES, (0012,0063) De-identification Method (one
     value per profile or option, and ``tool``), (0012,0064) De-identification Method Code Sequence
-    and (0028,0303) Longitudinal Temporal Information Modified. Returns the codes claimed."""
-    codes = method_codes(dates)
+    and (0028,0303) Longitudinal Temporal Information Modified. Returns the codes claimed: those
+    given, else :func:`method_codes` of an image (pixels cleaned)."""
+    codes = method_codes(dates) if codes is None else codes
     dataset.PatientIdentityRemoved = PatientIdentityRemoved.YES.value
     dataset.DeidentificationMethod = [code.meaning for code in codes] + [f"{tool} (PS3.15 {EDITION} Table E.1-1)"[:64]]
     items = []

@@ -83,6 +83,7 @@ class MethodCode(enum.Enum):
 
     BASIC_PROFILE = ("113100", "Basic Application Confidentiality Profile")
     CLEAN_PIXEL_DATA = ("113101", "Clean Pixel Data Option")
+    CLEAN_STRUCTURED_CONTENT = ("113104", "Clean Structured Content Option")
     RETAIN_FULL_DATES = ("113106", "Retain Longitudinal Temporal Information Full Dates Option")
     RETAIN_MODIFIED_DATES = ("113107", "Retain Longitudinal Temporal Information Modified Dates Option")
 

@@ -53,6 +53,7 @@ from .encoding import (
     record_lossy,
 )
 from .profile import EDITION
+from .structured import is_report, prepare_report, report_file, verify_report
 from .verify import opened, pack_mask, read_frames, unpack_mask, verify_frames, verify_header
 from .writer import assemble, output_name, write_atomic
 
@@ -132,7 +133,7 @@ class _Plan:
     mask_bits: bytes
     shape: tuple[int, int]
     frames: int
-    fmt: OutputFormat
+    fmt: OutputFormat | None  # None for a Structured Report (no pixels)
     name: str
     audit: dict[str, Any]
 
@@ -158,6 +159,9 @@ def _identify(path: str) -> tuple[str, str | None]:
 
 
 def _prepare(source: str, sha256: str, options: _Options) -> _Plan:
+    if is_report(source):  # a Structured Report: no pixels, its content cleaned (deid/structured.py)
+        cleaned, identifying, output, described = prepare_report(source, sha256, options.secret, options.dates)
+        return _Plan(cleaned, identifying, b"", (0, 0), 0, None, output, {"profile": PROFILE, **described})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         echo = opened(source)
@@ -242,7 +246,7 @@ def _encode(
 
 def _verify_written(path: str, name: str, identifying: dict[str, str]) -> tuple[list[str], str]:
     """The header's problems (:func:`verify_header`) and the written file's sha256."""
-    return verify_header(path, name, identifying), _sha256(path)
+    return verify_header(path, name, identifying) + verify_report(path), _sha256(path)
 
 
 def _worker_init() -> None:
@@ -413,6 +417,8 @@ class _Runner:
         ranges = _chunks(plan.frames, CHUNK_FRAMES)
         job.encoded = [None] * len(ranges)
         job.waiting = len(ranges)
+        if not ranges:  # a report: nothing to encode
+            self._write(job)
         for k, (start, stop) in enumerate(ranges):
             args = (job.source, start, stop, plan.mask_bits, plan.shape, plan.fmt, self.options.codec)
             self._submit(job, "encode", k, _encode, *args)
@@ -425,7 +431,10 @@ class _Runner:
         job.output = self.out / plan.name
         if job.output.resolve() == Path(job.source).resolve():
             raise DeidentificationError("the output would overwrite the input; give another output folder", job.source)
-        write_atomic(assemble(plan.header, frames, self.options.codec), job.output)
+        if plan.fmt is None:
+            write_atomic(report_file(plan.header), job.output)
+        else:
+            write_atomic(assemble(plan.header, frames, self.options.codec), job.output)
         del frames
         ranges = _chunks(plan.frames, CHUNK_FRAMES)
         job.waiting = len(ranges) + 1

@@ -94,7 +94,8 @@ def verify_header(path: str, name: str, identifying: dict[str, str]) -> list[str
         header_end = handle.tell()
         handle.seek(0)
         head = handle.read(header_end)
-        if handle.read(4) != b"\xe0\x7f\x10\x00":  # not stopped at (7FE0,0010) Pixel Data: search it all
+        has_pixels = handle.read(4) == b"\xe0\x7f\x10\x00"
+        if not has_pixels:  # not stopped at (7FE0,0010) Pixel Data: search it all
             handle.seek(0)
             head = handle.read()
     texts = list(identifying_strings(dataset))
@@ -121,7 +122,8 @@ def verify_header(path: str, name: str, identifying: dict[str, str]) -> list[str
     private = sorted({where for where, element in _elements_with_paths(dataset) if element.tag.is_private})
     if private:
         problems.append(f"private elements are left: {', '.join(private[:5])}")
-    for keyword, wanted in (("PatientIdentityRemoved", "YES"), ("BurnedInAnnotation", "NO")):
+    required = [("PatientIdentityRemoved", "YES")] + ([("BurnedInAnnotation", "NO")] if has_pixels else [])
+    for keyword, wanted in required:  # a report has no pixels to say anything of
         value = str(dataset.get(keyword, "") or "")
         if value != wanted:
             tag = pydicom.datadict.tag_for_keyword(keyword) or 0

@@ -38,6 +38,7 @@ from ..conventions import (
 )
 from ..errors import InvalidHeaderError, RegionError, RegionWarning, warn
 from ..limits import limits, raise_hint
+from .acquisition import Acquisition, parse_acquisition
 from .elements import element_name, get_float, get_int, short_exception
 from .raw_header import RawDataSet, item_key
 
@@ -207,6 +208,10 @@ class Region:
     duplicate_of
         For an item identical to an earlier one: that item's index (this one is unusable, the
         region is listed once); else None.
+    acquisition
+        How the region was acquired: transducer frequency (kHz), pulse repetition frequency (Hz),
+        Doppler correction and steering angles (degrees), sample volume and TM-line (pixels), each
+        None when the item does not carry it (see :mod:`echolab.reading.acquisition`).
     """
 
     index: int
@@ -222,6 +227,7 @@ class Region:
     corrections: tuple[tuple[Rule, str], ...] = field(default=())
     original: Region | None = field(default=None, repr=False)
     duplicate_of: int | None = None
+    acquisition: Acquisition = field(default_factory=Acquisition)
 
     @property
     def spatial_format(self) -> SpatialFormat | None:
@@ -480,6 +486,7 @@ def parse_region(item: Dataset | RawDataSet, index: int, rows: int, columns: int
     y_axis = _parse_axis(item, "y", kind, box, source, problems, notes)
     if kind is RegionKind.SPECTRAL_DOPPLER and y_axis is not None:
         _check_doppler_scale(flags, y_axis, notes)
+    acquisition = parse_acquisition(item, source, notes)
     return Region(
         index=index,
         spatial_format_code=spatial_format,
@@ -491,6 +498,7 @@ def parse_region(item: Dataset | RawDataSet, index: int, rows: int, columns: int
         y=y_axis,
         problems=tuple(problems),
         notes=tuple(notes),
+        acquisition=acquisition,
     )
 
 

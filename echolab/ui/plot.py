@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from ..codes import RegionKind
-from ..conventions import LONG_NAME, REGION_KIND, UNITS, source_of
+from ..conventions import LONG_NAME, REGION_INDEX, REGION_KIND, UNITS, source_of
 from ..errors import require
 from ..reading.regions import Region
 
@@ -148,7 +148,7 @@ def region(data: xr.DataArray, *, frame: int = 0, ax: Axes | None = None, title:
     else:
         ax.set_aspect("auto")
     kind = data.attrs.get(REGION_KIND, "")
-    ax.set_title(title if title is not None else f"region {data.attrs.get('region_index', '?')}: {kind}")
+    ax.set_title(title if title is not None else f"region {data.attrs.get(REGION_INDEX, '?')}: {kind}")
     return FramePlot(data, artist, ax, frame)
 
 

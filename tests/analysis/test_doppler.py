@@ -1,15 +1,21 @@
-"""Spectral Doppler envelopes: round trip on generated strips, plausibility on real Toshiba strips."""
+"""Spectral Doppler envelopes: round trip on generated strips, plausibility on real Toshiba strips; the
+Nyquist velocity from known answers and a real strip's scale."""
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pytest
+from pydicom.dataset import Dataset
 
 import echolab
 from echolab import doppler
 from echolab.samples.synthetic import DopplerTruth
 
 from ..conftest import shared_file
+from ..make import write_file
 
 
 @pytest.fixture(params=["doppler_sample", "doppler_sample_positive_down"])
@@ -78,3 +84,67 @@ def test_real_toshiba_strip_envelope_is_plausible() -> None:
     assert -16 < doppler.peak_velocity(env, "negative").value < -8
     # neither the green ECG (about +19 cm/s) nor the white label line at the top (about -22 cm/s) counts
     assert float(np.abs(env).max()) < 16
+
+
+# --- the Nyquist velocity ------------------------------------------------------------------------
+
+
+def test_nyquist_velocity_known_answers() -> None:
+    """v = c · PRF / (4 · f0 · cos θ): 1540 m/s × 1220 Hz / (4 × 2 MHz) = 0.23485 m/s; at 60° the
+    cosine halves and the limit doubles; a quarter of the PRF halves it again."""
+    straight = doppler.nyquist_velocity(pulse_repetition_frequency_hz=1220, transducer_frequency_khz=2000)
+    assert (straight.units, straight.long_name) == ("cm/s", "Nyquist velocity")
+    assert straight.value == pytest.approx(23.485, abs=1e-9)
+    assert doppler.nyquist_velocity(
+        pulse_repetition_frequency_hz=1220, transducer_frequency_khz=2000, angle_degrees=60
+    ).value == pytest.approx(46.97, abs=1e-9)
+    assert doppler.nyquist_velocity(
+        pulse_repetition_frequency_hz=5000, transducer_frequency_khz=2500, speed_of_sound=1500
+    ).value == pytest.approx(75.0, abs=1e-9)
+    assert straight.where == {
+        "pulse_repetition_frequency_hz": 1220.0,
+        "transducer_frequency_khz": 2000.0,
+        "angle_degrees": 0.0,
+        "speed_of_sound_m_per_s": 1540.0,
+    }
+
+
+def test_the_toshiba_scale_spans_plus_and_minus_the_nyquist_velocity() -> None:
+    """godicom I_000038, PW item: PRF 1220 Hz, 2000 kHz, correction angle 0. The scanner drew its
+    velocity scale from -Nyquist to +Nyquist: the strip's rows above and below the baseline reach
+    23.41 and 23.59 cm/s, and the Nyquist velocity from the item, 23.485 cm/s, lies within one row
+    (0.179 cm/s) of both."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", echolab.EcholabWarning)
+        strip = echolab.open(shared_file("godicom__I_000038.dcm")).region(2)
+    nyquist = doppler.nyquist_velocity(strip)
+    row = abs(float(strip.echo.y.delta))
+    assert nyquist.value == pytest.approx(float(strip.y.max()), abs=row)
+    assert nyquist.value == pytest.approx(-float(strip.y.min()), abs=row)
+    assert nyquist.where["pulse_repetition_frequency_hz"] == 1220 and nyquist.where["transducer_frequency_khz"] == 2000
+
+
+def test_nyquist_velocity_refusals(doppler_sample: tuple[str, DopplerTruth]) -> None:
+    strip = echolab.open(doppler_sample[0]).region(1)  # the generated strip's item has no PRF
+    with pytest.raises(echolab.MeasurementError, match=r"region 1 gives no \(0018,6032\) Pulse Repetition Frequency"):
+        doppler.nyquist_velocity(strip)
+    given = doppler.nyquist_velocity(strip, pulse_repetition_frequency_hz=4000, transducer_frequency_khz=2500)
+    assert given.value == pytest.approx(61.6)
+    with pytest.raises(echolab.MeasurementError, match="no velocity along the flow"):
+        doppler.nyquist_velocity(pulse_repetition_frequency_hz=4000, transducer_frequency_khz=2500, angle_degrees=90)
+    with pytest.raises(echolab.MeasurementError, match="not a positive frequency"):
+        doppler.nyquist_velocity(pulse_repetition_frequency_hz=0, transducer_frequency_khz=2500)
+
+
+def test_cw_doppler_has_no_nyquist_limit(tmp_path: Path) -> None:
+    item = Dataset()
+    item.RegionSpatialFormat, item.RegionDataType, item.RegionFlags = 3, 4, 0  # CW spectral Doppler
+    item.RegionLocationMinX0, item.RegionLocationMinY0 = 0, 0
+    item.RegionLocationMaxX1, item.RegionLocationMaxY1 = 99, 99
+    item.PhysicalUnitsXDirection, item.PhysicalUnitsYDirection = 4, 7
+    item.PhysicalDeltaX, item.PhysicalDeltaY = 0.01, -2.0
+    item.ReferencePixelX0, item.ReferencePixelY0 = 99, 50
+    item.TransducerFrequency, item.PulseRepetitionFrequency = 2000, 4000
+    strip = echolab.open(write_file(tmp_path / "cw.dcm", rows=100, columns=100, regions=[item])).region(0)
+    with pytest.raises(echolab.MeasurementError, match="continuous-wave Doppler .* no Nyquist limit"):
+        doppler.nyquist_velocity(strip)

@@ -2,7 +2,10 @@
 
 - :mod:`.screens` — realistic scanner screens laid out like real Toshiba and GE files: 2D + PW
   Doppler + ECG, 2D + M-mode, and a cine whose timing elements disagree, each returned with what
-  it drew (envelopes, wall depths, R peaks, frame times).
+  it drew (envelopes, wall depths, R peaks, frame times);
+- :mod:`.reports` — an echo exam of those screens with its TID 5200 Structured Report, written in
+  several vendor styles, calipers on the drawn structures and every measurement's known answer
+  (:mod:`.report_codes`, :mod:`.report_calipers` and :mod:`.report_tree` are its parts).
 """
 
 from .screens import (

@@ -62,7 +62,7 @@ class DopplerTruth:
     heart_rate
         Beats per minute; also written to (0018,1088) Heart Rate.
     velocity_per_pixel
-        |Physical Delta Y| of the Doppler region (cm/s per row).
+        The magnitude of (0018,602E) Physical Delta Y of the Doppler region (cm/s per row).
     doppler_region, ecg_region
         Indices of the spectral and the ECG regions in (0018,6011).
     """
@@ -386,7 +386,7 @@ def write_doppler_sample(
         Peak velocities (cm/s, magnitudes) of mitral E and A waves (towards the probe, positive)
         and systolic ejection (away, negative).
     velocity_per_pixel
-        |(0018,602E) Physical Delta Y| of the spectral region, cm/s per row.
+        The magnitude of (0018,602E) Physical Delta Y of the spectral region, cm/s per row.
     positive_down
         Draw positive velocities below the baseline and write the positive Delta Y that says so
         (the standard's reading of a positive Delta Y), instead of the usual layout.
