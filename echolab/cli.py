@@ -355,15 +355,14 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _browse(args: argparse.Namespace) -> int:
-    from .ui.browse import free_port, start, stop, wait_until_up
+    from .ui.browse import start, stop, wait_until_up
 
     if args.folder is not None and not os.path.isdir(args.folder):
         raise UsageError("no such folder; give a folder of DICOM files (or none, for the sample files)", args.folder)
-    port = args.port or free_port()
-    server = start(args.folder, port)
+    server = start(args.folder, args.port)  # binds the port first: a port in use is refused here
     previous = signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops Voila too, like Ctrl-C
     try:
-        wait_until_up(server.url, server.process)
+        wait_until_up(server)
         where = printable(args.folder or "the sample files")
         print(f"echolab browser for {where}: {server.url}  (Ctrl-C stops it)", flush=True)
         if not args.no_browser:
@@ -459,7 +458,9 @@ def _parser() -> argparse.ArgumentParser:
 
     browse = add_command("browse", "the browser widget as a web app on 127.0.0.1 (Voila)")
     browse.add_argument("folder", nargs="?", metavar="DIR", help="folder to browse (default: the sample files)")
-    browse.add_argument("--port", type=int, default=0, help="port (default: a free one)")
+    browse.add_argument(
+        "--port", type=int, default=0, help="port of 127.0.0.1 (default: a free one); one in use is refused"
+    )
     browse.add_argument("--no-browser", action="store_true", help="print the URL without opening a web browser")
     browse.set_defaults(run=_browse)
 

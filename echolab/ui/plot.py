@@ -188,7 +188,7 @@ def image_with_regions(
         )
         ax.add_patch(rectangle)
         boxes[item.index] = rectangle
-        ax.text(x0 + 3, y0 + 3, str(item.index), color=colour, fontsize=8, va="top", ha="left")
+        ax.text(x0 + 3, y0 + 3, str(item.index), color=colour, fontsize=8, va="top", ha="left", clip_on=True)
         if item.clipped_box is not None and item.clipped_box != item.box:
             cx1, cy1 = item.clipped_box[2], item.clipped_box[3]
             ax.plot([cx1 + 0.5, x1 + 0.5], [cy1 + 0.5, y1 + 0.5], color="red", linestyle="--", linewidth=1)
